@@ -23,3 +23,10 @@ fn facade_success_envelope() {
         r#"{"success":true,"message":"ok","data":[1,2]}"#
     );
 }
+
+#[test]
+fn shared_cases_are_reachable() {
+    let ids = opsguard_tests::case_ids("web.json");
+    assert!(ids.iter().any(|id| id == "WEB-05"), "{ids:?}");
+    assert_eq!(opsguard_tests::case("web.json", "WEB-05")["id"], "WEB-05");
+}
