@@ -13,6 +13,8 @@
 //! them into the project. Set `OPSGUARD_SHARED_DIR` to read them from
 //! elsewhere.
 #![forbid(unsafe_code)]
+// Test support: a missing or malformed fixture must fail the test loudly.
+#![allow(clippy::panic)]
 
 use std::path::PathBuf;
 
