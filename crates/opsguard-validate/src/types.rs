@@ -1,0 +1,236 @@
+//! The request types of the reference service (a small OpsConductor), as
+//! examples of the patterns this crate recommends and for services to use
+//! as they are.
+//!
+//! Every type:
+//!
+//! * is `#[serde(deny_unknown_fields)]`, so a member the type does not
+//!   declare (`is_admin` on self-registration, `role`, `user_id`) is a 422,
+//!   not silently dropped or, worse, picked up later by a looser layer;
+//! * uses strict field types: `bool` takes only `true`/`false`, integers
+//!   only JSON integers, [`Port`] only 1 to 65535, [`Platform`] only its two
+//!   exact names; optional members may be absent but not `null`
+//!   ([`non_null`](crate::non_null));
+//! * holds passwords as [`SecretString`], whose `Debug` is redacted and which
+//!   has no `Serialize`, so a request never leaks its secret through a log
+//!   line or a response.
+//!
+//! Types with a secret implement `Validate` by hand with
+//! [`Checks`](crate::Checks) (see there for why); the others derive it.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use validator::{Validate, ValidationError, ValidationErrors};
+
+use crate::{Checks, Platform, Port, check_secret, email, host, name, non_null, username};
+
+/// `POST /users` (admin only): create a user, possibly an administrator.
+///
+/// `is_admin` defaults to `false` when absent and must be a JSON boolean
+/// when present. Only an administrator's request may be parsed into this
+/// type; self-registration uses [`RegisterUser`], which has no such field.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserCreate {
+    /// See [`username`](crate::username).
+    pub username: String,
+    /// See [`email`](crate::email).
+    pub email: String,
+    /// The new user's password.
+    pub password: SecretString,
+    /// Whether the new user is an administrator.
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+impl Validate for UserCreate {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut checks = Checks::new();
+        checks
+            .field("username", username(&self.username))
+            .field("email", email(&self.email))
+            .field("password", check_secret(&self.password).map_err(Into::into));
+        checks.finish()
+    }
+}
+
+/// `POST /auth/register`: self-registration. It has no `is_admin` (or
+/// `role`), and `deny_unknown_fields` makes sending one an error.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterUser {
+    /// See [`username`](crate::username).
+    pub username: String,
+    /// See [`email`](crate::email).
+    pub email: String,
+    /// The new user's password.
+    pub password: SecretString,
+}
+
+impl Validate for RegisterUser {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut checks = Checks::new();
+        checks
+            .field("username", username(&self.username))
+            .field("email", email(&self.email))
+            .field("password", check_secret(&self.password).map_err(Into::into));
+        checks.finish()
+    }
+}
+
+/// `POST /targets`: a machine that jobs run on.
+///
+/// ```
+/// use opsguard_validate::{Platform, from_json_slice, types::TargetCreate};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let body = br#"{"name":"web-01","host":"10.0.0.5","platform":"linux","credential_id":3}"#;
+/// let target: TargetCreate = from_json_slice(body, 4096)?;
+/// assert_eq!(target.port_or_default().get(), 22);
+/// assert_eq!(target.platform, Platform::Linux);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TargetCreate {
+    /// See [`name`](crate::name).
+    #[validate(custom(function = "name"))]
+    pub name: String,
+    /// See [`host`](crate::host). Any address is accepted: targets are
+    /// usually private machines. Use a [`HostPolicy`](crate::HostPolicy)
+    /// where they must not be.
+    #[validate(custom(function = "host"))]
+    pub host: String,
+    /// The port; when absent, [`Platform::default_port`].
+    #[serde(default, deserialize_with = "non_null")]
+    pub port: Option<Port>,
+    /// `"linux"` or `"windows"`.
+    pub platform: Platform,
+    /// The credential used to log in, a positive id.
+    #[validate(range(min = 1))]
+    pub credential_id: i64,
+    /// The group the target belongs to, if any, a positive id.
+    #[serde(default, deserialize_with = "non_null")]
+    #[validate(range(min = 1))]
+    pub group_id: Option<i64>,
+}
+
+impl TargetCreate {
+    /// The port, or the platform's default.
+    #[must_use]
+    pub fn port_or_default(&self) -> Port {
+        self.port.unwrap_or_else(|| self.platform.default_port())
+    }
+}
+
+/// `POST /credentials`: a login for targets, stored encrypted.
+///
+/// `username` is the account on the target (`root`, `DOMAIN\svc-ops`,
+/// `ops@corp.example`), so it follows the [`name`](crate::name) rules, not
+/// the [`username`](crate::username) rules of this service's own users.
+/// `password` is only bounded in size ([`check_secret`]): it is whatever the
+/// target requires.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialCreate {
+    /// See [`name`](crate::name).
+    pub name: String,
+    /// The account name on the target.
+    pub username: String,
+    /// The account's password.
+    pub password: SecretString,
+}
+
+impl Validate for CredentialCreate {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut checks = Checks::new();
+        checks
+            .field("name", name(&self.name))
+            .field("username", name(&self.username))
+            .field("password", check_secret(&self.password).map_err(Into::into));
+        checks.finish()
+    }
+}
+
+/// The most targets one job may name.
+pub const MAX_JOB_TARGETS: usize = 1000;
+/// The most steps one job may have.
+pub const MAX_JOB_STEPS: usize = 100;
+/// The most bytes one step's command may have.
+pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
+
+/// `POST /jobs`: run steps on targets.
+///
+/// Errors in steps are reported with their index: `steps[2].command`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct JobCreate {
+    /// See [`name`](crate::name).
+    #[validate(custom(function = "name"))]
+    pub name: String,
+    /// The targets to run on: 1 to [`MAX_JOB_TARGETS`] distinct positive ids
+    /// (code `invalid_target_ids`).
+    #[validate(custom(function = "target_ids"))]
+    pub target_ids: Vec<i64>,
+    /// The steps, in order: 1 to [`MAX_JOB_STEPS`].
+    #[validate(length(min = 1, max = 100), nested)]
+    pub steps: Vec<JobStep>,
+}
+
+/// One step of a [`JobCreate`].
+///
+/// It is `Serialize` because `validator`'s `length` check on
+/// [`JobCreate::steps`] copies the list into its error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct JobStep {
+    /// See [`name`](crate::name).
+    #[validate(custom(function = "name"))]
+    pub name: String,
+    /// The command or script to run: 1 to [`MAX_COMMAND_BYTES`] bytes, no
+    /// NUL and no control character other than tab, line feed and carriage
+    /// return (code `invalid_command`). The command runs as given on the
+    /// target; validation bounds it, it cannot make it harmless: who may
+    /// create jobs is an authorization question.
+    #[validate(custom(function = "command"))]
+    pub command: String,
+    /// Seconds before the step is stopped: 1 to 86400 when given.
+    #[serde(default, deserialize_with = "non_null")]
+    #[validate(range(min = 1, max = 86400))]
+    pub timeout_secs: Option<u32>,
+}
+
+fn target_ids(ids: &[i64]) -> Result<(), ValidationError> {
+    let refuse = |message: &'static str| {
+        Err(ValidationError::new("invalid_target_ids").with_message(message.into()))
+    };
+    if ids.is_empty() || ids.len() > MAX_JOB_TARGETS {
+        return refuse("target_ids must name 1 to 1000 targets");
+    }
+    if ids.iter().any(|&id| id < 1) {
+        return refuse("target_ids must be positive");
+    }
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w.first() == w.get(1)) {
+        return refuse("target_ids must not repeat a target");
+    }
+    Ok(())
+}
+
+fn command(value: &str) -> Result<(), ValidationError> {
+    let refuse = |message: &'static str| {
+        Err(ValidationError::new("invalid_command").with_message(message.into()))
+    };
+    if value.is_empty() || value.len() > MAX_COMMAND_BYTES {
+        return refuse("command must be 1 to 65536 bytes");
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return refuse("command must not contain control characters other than tab and newline");
+    }
+    Ok(())
+}
