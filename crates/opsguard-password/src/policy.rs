@@ -1,0 +1,564 @@
+//! Password rules for new passwords, reporting every broken rule at once.
+
+use std::fmt;
+
+use opsguard_core::FieldError;
+use secrecy::{ExposeSecret as _, SecretString};
+use zeroize::Zeroizing;
+use zxcvbn::feedback::Warning;
+
+use crate::{Error, Result};
+
+/// The field name violations are reported under.
+const FIELD: &str = "password";
+/// The lowest minimum length a policy accepts (NIST SP 800-63B).
+const MIN_MIN_LENGTH: usize = 8;
+/// The lowest maximum length a policy accepts (NIST SP 800-63B asks verifiers
+/// to permit at least 64 characters).
+const MIN_MAX_LENGTH: usize = 64;
+/// The highest byte cap a policy accepts, so a policy always bounds input.
+const MAX_MAX_BYTES: usize = 4096;
+/// Context words shorter than this are not looked for inside passwords.
+const MIN_CONTEXT_CHARS: usize = 3;
+
+/// One broken password rule.
+///
+/// [`code`](Self::code) is stable (clients may branch on it) and
+/// [`message`](Self::message) is for people; neither ever contains the
+/// password.
+///
+/// ```
+/// use opsguard_core::FieldError;
+/// use opsguard_password::Violation;
+///
+/// let v = Violation::TooShort { min_chars: 8 };
+/// assert_eq!(v.code(), "too_short");
+/// let field = FieldError::from(v);
+/// assert_eq!(field.field(), "password");
+/// assert_eq!(field.message(), "must be at least 8 characters");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Violation {
+    /// `common_password`: zxcvbn's password frequency list (30,000 entries
+    /// from leaked password corpora) has this password or a small variation
+    /// of it (case, l33t, reversal, a short prefix or suffix).
+    CommonPassword,
+    /// `contains_email`: the password contains the email address or its
+    /// local part.
+    ContainsEmail,
+    /// `contains_username`: the password contains the username.
+    ContainsUsername,
+    /// `missing_digit`: no digit.
+    MissingDigit,
+    /// `missing_lowercase`: no lowercase letter.
+    MissingLowercase,
+    /// `missing_uppercase`: no uppercase letter.
+    MissingUppercase,
+    /// `too_long`: more characters or bytes than allowed.
+    TooLong {
+        /// The most characters allowed.
+        max_chars: usize,
+        /// The most UTF-8 bytes allowed.
+        max_bytes: usize,
+    },
+    /// `too_short`: fewer characters than required.
+    TooShort {
+        /// The fewest characters allowed.
+        min_chars: usize,
+    },
+    /// `too_weak`: zxcvbn's strength score is below the policy's minimum.
+    TooWeak {
+        /// The minimum score, 0 to 4.
+        min_strength: u8,
+    },
+}
+
+impl Violation {
+    /// The stable machine-readable code, for example `too_short`.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::CommonPassword => "common_password",
+            Self::ContainsEmail => "contains_email",
+            Self::ContainsUsername => "contains_username",
+            Self::MissingDigit => "missing_digit",
+            Self::MissingLowercase => "missing_lowercase",
+            Self::MissingUppercase => "missing_uppercase",
+            Self::TooLong { .. } => "too_long",
+            Self::TooShort { .. } => "too_short",
+            Self::TooWeak { .. } => "too_weak",
+        }
+    }
+
+    /// A message for people, such as `must be at least 8 characters`.
+    #[must_use]
+    pub fn message(&self) -> String {
+        match self {
+            Self::CommonPassword => "is too common".to_owned(),
+            Self::ContainsEmail => "must not contain the email address".to_owned(),
+            Self::ContainsUsername => "must not contain the username".to_owned(),
+            Self::MissingDigit => "must contain a digit".to_owned(),
+            Self::MissingLowercase => "must contain a lowercase letter".to_owned(),
+            Self::MissingUppercase => "must contain an uppercase letter".to_owned(),
+            Self::TooLong {
+                max_chars,
+                max_bytes,
+            } => format!("must be at most {max_chars} characters and {max_bytes} bytes"),
+            Self::TooShort { min_chars } => format!("must be at least {min_chars} characters"),
+            Self::TooWeak { .. } => "is too easy to guess".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+/// A [`FieldError`] on field `password` with the violation's code and
+/// message.
+impl From<Violation> for FieldError {
+    fn from(v: Violation) -> Self {
+        Self::new(FIELD, v.code(), v.message())
+    }
+}
+
+/// Every rule a password broke, in a fixed order: `too_short`, `too_long`,
+/// `missing_uppercase`, `missing_lowercase`, `missing_digit`,
+/// `contains_username`, `contains_email`, `common_password`, `too_weak`.
+/// Never empty.
+///
+/// Converts into a 422 [`opsguard_core::Error`] listing one field error per
+/// violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// The violations, in the documented order.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Violation] {
+        &self.0
+    }
+
+    /// The violations' codes, in order.
+    pub fn codes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().map(Violation::code)
+    }
+
+    /// Iterates over the violations.
+    pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
+        self.0.iter()
+    }
+
+    /// How many rules were broken (at least one).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always `false`; present for symmetry with [`len`](Self::len).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// One [`FieldError`] per violation, on field `password`.
+    #[must_use]
+    pub fn to_field_errors(&self) -> Vec<FieldError> {
+        self.0.iter().copied().map(FieldError::from).collect()
+    }
+}
+
+impl IntoIterator for Violations {
+    type Item = Violation;
+    type IntoIter = std::vec::IntoIter<Violation>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Violations {
+    type Item = &'a Violation;
+    type IntoIter = std::slice::Iter<'a, Violation>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("password breaks the policy:")?;
+        for (i, code) in self.codes().enumerate() {
+            f.write_str(if i == 0 { " " } else { ", " })?;
+            f.write_str(code)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
+
+/// A validation error with one field error per violation.
+impl From<Violations> for opsguard_core::Error {
+    fn from(v: Violations) -> Self {
+        Self::validation(v.to_field_errors())
+    }
+}
+
+/// Who the password is for, so the policy can refuse passwords containing
+/// the username or email address.
+///
+/// ```
+/// use opsguard_password::PolicyContext;
+///
+/// let ctx = PolicyContext::new().with_username("alice").with_email("alice@example.com");
+/// assert_eq!(ctx.username(), Some("alice"));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PolicyContext<'a> {
+    username: Option<&'a str>,
+    email: Option<&'a str>,
+}
+
+impl<'a> PolicyContext<'a> {
+    /// No context: only the password itself is checked.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            username: None,
+            email: None,
+        }
+    }
+
+    /// The account's username.
+    #[must_use]
+    pub const fn with_username(mut self, username: &'a str) -> Self {
+        self.username = Some(username);
+        self
+    }
+
+    /// The account's email address.
+    #[must_use]
+    pub const fn with_email(mut self, email: &'a str) -> Self {
+        self.email = Some(email);
+        self
+    }
+
+    /// The username, if given.
+    #[must_use]
+    pub const fn username(&self) -> Option<&'a str> {
+        self.username
+    }
+
+    /// The email address, if given.
+    #[must_use]
+    pub const fn email(&self) -> Option<&'a str> {
+        self.email
+    }
+
+    fn user_inputs(&self) -> Vec<&'a str> {
+        self.username.into_iter().chain(self.email).collect()
+    }
+}
+
+/// Rules for choosing a password, checked when a password is set (never at
+/// login).
+///
+/// Two presets:
+///
+/// | rule | [`opsconductor()`](Self::opsconductor) | [`nist()`](Self::nist) |
+/// |---|---|---|
+/// | minimum characters | 8 | 8 (configurable) |
+/// | maximum characters / bytes | 128 / 1024 | 256 / 1024 |
+/// | uppercase, lowercase, digit | required | not required (SP 800-63B forbids composition rules) |
+/// | common passwords | allowed | refused (`common_password`) |
+/// | username / email inside | allowed | refused (`contains_username`, `contains_email`) |
+///
+/// Characters are Unicode scalar values (`é` is one character and two
+/// bytes). Uppercase and lowercase follow Unicode's `Uppercase` and
+/// `Lowercase` properties, so `É` counts as an uppercase letter and `é` as
+/// a lowercase one, while letters without case (CJK, Arabic) count as
+/// neither. Digits are characters with Unicode's `Numeric` property (`7`,
+/// `٧`, `Ⅶ`). No normalization is applied (see the crate's security notes).
+///
+/// ```
+/// use opsguard_password::{PasswordPolicy, PolicyContext};
+/// use secrecy::SecretString;
+///
+/// let policy = PasswordPolicy::nist();
+/// let ctx = PolicyContext::new().with_username("alice");
+/// let err = policy.check(&SecretString::from("alice123"), &ctx).err();
+/// let codes: Vec<_> = err.iter().flat_map(|v| v.codes()).collect();
+/// assert_eq!(codes, ["contains_username"]);
+/// assert!(policy.check(&SecretString::from("purple otter juggles umbrellas"), &ctx).is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordPolicy {
+    min_chars: usize,
+    max_chars: usize,
+    max_bytes: usize,
+    require_uppercase: bool,
+    require_lowercase: bool,
+    require_digit: bool,
+    reject_common: bool,
+    reject_context: bool,
+    min_strength: Option<u8>,
+}
+
+impl PasswordPolicy {
+    /// The seed service's rules: at least 8 characters with an uppercase
+    /// letter, a lowercase letter and a digit; at most 128 characters and
+    /// 1024 bytes.
+    #[must_use]
+    pub const fn opsconductor() -> Self {
+        Self {
+            min_chars: 8,
+            max_chars: 128,
+            max_bytes: 1024,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_digit: true,
+            reject_common: false,
+            reject_context: false,
+            min_strength: None,
+        }
+    }
+
+    /// NIST SP 800-63B: at least 8 characters, at most 256 characters and
+    /// 1024 bytes, no composition rules, no common passwords, not containing
+    /// the username or email address.
+    #[must_use]
+    pub const fn nist() -> Self {
+        Self {
+            min_chars: 8,
+            max_chars: 256,
+            max_bytes: 1024,
+            require_uppercase: false,
+            require_lowercase: false,
+            require_digit: false,
+            reject_common: true,
+            reject_context: true,
+            min_strength: None,
+        }
+    }
+
+    /// A builder starting from this policy.
+    pub fn to_builder(&self) -> PasswordPolicyBuilder {
+        PasswordPolicyBuilder {
+            policy: self.clone(),
+        }
+    }
+
+    /// The fewest characters allowed.
+    #[must_use]
+    pub const fn min_length(&self) -> usize {
+        self.min_chars
+    }
+
+    /// The most characters allowed.
+    #[must_use]
+    pub const fn max_length(&self) -> usize {
+        self.max_chars
+    }
+
+    /// The most UTF-8 bytes allowed.
+    #[must_use]
+    pub const fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// Checks `password` against every rule.
+    ///
+    /// # Errors
+    ///
+    /// [`Violations`] listing every broken rule, in the documented order.
+    pub fn check(
+        &self,
+        password: &SecretString,
+        context: &PolicyContext<'_>,
+    ) -> Result<(), Violations> {
+        let password = password.expose_secret();
+        let mut found = Vec::new();
+        let chars = password.chars().count();
+        if chars < self.min_chars {
+            found.push(Violation::TooShort {
+                min_chars: self.min_chars,
+            });
+        }
+        if chars > self.max_chars || password.len() > self.max_bytes {
+            found.push(Violation::TooLong {
+                max_chars: self.max_chars,
+                max_bytes: self.max_bytes,
+            });
+        }
+        if self.require_uppercase && !password.chars().any(char::is_uppercase) {
+            found.push(Violation::MissingUppercase);
+        }
+        if self.require_lowercase && !password.chars().any(char::is_lowercase) {
+            found.push(Violation::MissingLowercase);
+        }
+        if self.require_digit && !password.chars().any(char::is_numeric) {
+            found.push(Violation::MissingDigit);
+        }
+        if self.reject_context {
+            let lowered = Zeroizing::new(password.to_lowercase());
+            if context.username.is_some_and(|u| contains_word(&lowered, u)) {
+                found.push(Violation::ContainsUsername);
+            }
+            if context.email.is_some_and(|e| {
+                contains_word(&lowered, e)
+                    || e.split_once('@')
+                        .is_some_and(|(local, _)| contains_word(&lowered, local))
+            }) {
+                found.push(Violation::ContainsEmail);
+            }
+        }
+        if self.reject_common || self.min_strength.is_some() {
+            // zxcvbn reads at most the first 100 characters.
+            let estimate = zxcvbn::zxcvbn(password, &context.user_inputs());
+            if self.reject_common && is_common(&estimate) {
+                found.push(Violation::CommonPassword);
+            }
+            if let Some(min_strength) = self.min_strength
+                && u8::from(estimate.score()) < min_strength
+            {
+                found.push(Violation::TooWeak { min_strength });
+            }
+        }
+        if found.is_empty() {
+            Ok(())
+        } else {
+            Err(Violations(found))
+        }
+    }
+
+    /// zxcvbn's strength score for `password`, from 0 (guessable in under
+    /// 10³ tries) to 4 (more than 10¹⁰), taking the username and email into
+    /// account. Useful for a strength meter; only the first 100 characters
+    /// are read.
+    #[must_use]
+    pub fn strength(password: &SecretString, context: &PolicyContext<'_>) -> u8 {
+        u8::from(zxcvbn::zxcvbn(password.expose_secret(), &context.user_inputs()).score())
+    }
+}
+
+impl Default for PasswordPolicy {
+    /// [`PasswordPolicy::nist`].
+    fn default() -> Self {
+        Self::nist()
+    }
+}
+
+/// Whether `lowered` (a lowercased password) contains `word`, compared
+/// case-insensitively; words under 3 characters are ignored.
+fn contains_word(lowered: &str, word: &str) -> bool {
+    let word = word.trim().to_lowercase();
+    word.chars().count() >= MIN_CONTEXT_CHARS && lowered.contains(&word)
+}
+
+/// zxcvbn's own verdict that the password is, or is close to, an entry of
+/// its password frequency list.
+fn is_common(estimate: &zxcvbn::Entropy) -> bool {
+    estimate
+        .feedback()
+        .and_then(zxcvbn::feedback::Feedback::warning)
+        .is_some_and(|w| {
+            matches!(
+                w,
+                Warning::ThisIsATop10Password
+                    | Warning::ThisIsATop100Password
+                    | Warning::ThisIsACommonPassword
+                    | Warning::ThisIsSimilarToACommonlyUsedPassword
+            )
+        })
+}
+
+/// Adjusts a [`PasswordPolicy`]; [`build`](Self::build) checks the result.
+///
+/// ```
+/// use opsguard_password::PasswordPolicy;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // SP 800-63B-4 asks 15 characters when the password is the only factor.
+/// let policy = PasswordPolicy::nist().to_builder().with_min_length(15).build()?;
+/// assert_eq!(policy.min_length(), 15);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PasswordPolicyBuilder {
+    policy: PasswordPolicy,
+}
+
+impl PasswordPolicyBuilder {
+    /// The fewest characters allowed (at least 8).
+    pub fn with_min_length(mut self, chars: usize) -> Self {
+        self.policy.min_chars = chars;
+        self
+    }
+
+    /// The most characters allowed (at least 64 and at least the minimum).
+    pub fn with_max_length(mut self, chars: usize) -> Self {
+        self.policy.max_chars = chars;
+        self
+    }
+
+    /// The most UTF-8 bytes allowed (from the minimum length to 4096). Set
+    /// 72 when new hashes are bcrypt.
+    pub fn with_max_bytes(mut self, bytes: usize) -> Self {
+        self.policy.max_bytes = bytes;
+        self
+    }
+
+    /// Refuses passwords whose zxcvbn score (0 to 4) is below `score` with
+    /// `too_weak`.
+    pub fn with_min_strength(mut self, score: u8) -> Self {
+        self.policy.min_strength = Some(score);
+        self
+    }
+
+    /// The policy.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPolicy`] naming `min_length`, `max_length`,
+    /// `max_bytes` or `min_strength` when out of the documented range.
+    pub fn build(self) -> Result<PasswordPolicy> {
+        let p = self.policy;
+        if p.min_chars < MIN_MIN_LENGTH {
+            return Err(Error::InvalidPolicy { name: "min_length" });
+        }
+        if p.max_chars < MIN_MAX_LENGTH || p.max_chars < p.min_chars {
+            return Err(Error::InvalidPolicy { name: "max_length" });
+        }
+        if p.max_bytes < p.min_chars || p.max_bytes > MAX_MAX_BYTES {
+            return Err(Error::InvalidPolicy { name: "max_bytes" });
+        }
+        if p.min_strength.is_some_and(|s| s > 4) {
+            return Err(Error::InvalidPolicy {
+                name: "min_strength",
+            });
+        }
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contains_word_ignores_short_words_and_case() {
+        assert!(contains_word("xxalicexx", "ALICE"));
+        assert!(contains_word("xxalicexx", " alice "));
+        assert!(!contains_word("xxalxx", "al"));
+        assert!(contains_word(
+            "éclair-ÉCLAIR".to_lowercase().as_str(),
+            "Éclair"
+        ));
+    }
+}

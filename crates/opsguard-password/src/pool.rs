@@ -1,0 +1,160 @@
+//! Hashing off the async executor, bounded in concurrency.
+
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use tokio::sync::Semaphore;
+
+use crate::{Error, Hasher, Outcome, Result, Verification};
+
+/// A [`Hasher`] for async code: every hash and verification runs on tokio's
+/// blocking thread pool (`spawn_blocking`), never on an executor thread, and
+/// at most `permits` of them run at once.
+///
+/// The permit bound is the memory bound: a flood of logins uses at most
+/// `permits × m` of hashing memory (19 MiB × the CPU count with the
+/// defaults) and queues the rest, so other requests keep being served. A
+/// permit is held by the blocking task itself, so a request future that is
+/// dropped mid-hash (client went away) keeps its permit until the hash
+/// really finishes.
+///
+/// Cloning is cheap (two [`Arc`]s); clones share the permits.
+///
+/// ```
+/// use opsguard_password::{Argon2Params, AsyncHasher, Hasher, Verification};
+/// use secrecy::SecretString;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let hasher = Hasher::builder()
+///     .with_argon2id(Argon2Params::new(64, 1, 1))
+///     .dangerous_allow_weak_params()
+///     .build()?;
+/// let hasher = AsyncHasher::new(hasher);
+/// let password = SecretString::from("correct horse battery staple");
+/// let stored = hasher.hash(&password).await?;
+/// assert!(hasher.verify(&password, &stored).await?.is_match());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub struct AsyncHasher {
+    hasher: Hasher,
+    permits: Arc<Semaphore>,
+    max_permits: usize,
+}
+
+impl AsyncHasher {
+    /// `hasher` with as many permits as [available
+    /// parallelism](std::thread::available_parallelism) (1 if it cannot be
+    /// read).
+    #[must_use]
+    pub fn new(hasher: Hasher) -> Self {
+        let cpus = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+        Self::with_permits(hasher, cpus)
+    }
+
+    /// `hasher` with `permits` concurrent hashes at most (capped at tokio's
+    /// [`Semaphore::MAX_PERMITS`]).
+    #[must_use]
+    pub fn with_permits(hasher: Hasher, permits: NonZeroUsize) -> Self {
+        let max_permits = permits.get().min(Semaphore::MAX_PERMITS);
+        Self {
+            hasher,
+            permits: Arc::new(Semaphore::new(max_permits)),
+            max_permits,
+        }
+    }
+
+    /// The wrapped synchronous hasher.
+    #[must_use]
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// The most hashes that run at once.
+    #[must_use]
+    pub fn max_permits(&self) -> usize {
+        self.max_permits
+    }
+
+    /// [`Hasher::hash`] on the blocking pool.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Hasher::hash`], and [`Error::TaskFailed`] if the blocking
+    /// task panicked or the runtime is shutting down.
+    pub async fn hash(&self, password: &SecretString) -> Result<String> {
+        let password = password.clone();
+        self.run(move |h| h.hash(&password)).await
+    }
+
+    /// [`Hasher::verify`] on the blocking pool.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Hasher::verify`], and [`Error::TaskFailed`].
+    pub async fn verify(&self, password: &SecretString, stored: &str) -> Result<Verification> {
+        let password = password.clone();
+        let stored = stored.to_owned();
+        self.run(move |h| h.verify(&password, &stored)).await
+    }
+
+    /// [`Hasher::verify_and_update`] on the blocking pool.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Hasher::verify_and_update`], and [`Error::TaskFailed`].
+    pub async fn verify_and_update(
+        &self,
+        password: &SecretString,
+        stored: &str,
+    ) -> Result<Outcome> {
+        let password = password.clone();
+        let stored = stored.to_owned();
+        self.run(move |h| h.verify_and_update(&password, &stored))
+            .await
+    }
+
+    /// [`Hasher::verify_unknown_user`] on the blocking pool, behind the same
+    /// permits as real verifications so it costs what they cost.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TaskFailed`] only.
+    pub async fn verify_unknown_user(&self, password: &SecretString) -> Result<Verification> {
+        let password = password.clone();
+        self.run(move |h| Ok(h.verify_unknown_user(&password)))
+            .await
+    }
+
+    async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Hasher) -> Result<T> + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::TaskFailed)?;
+        let hasher = self.hasher.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&hasher)
+        })
+        .await
+        .map_err(|_| Error::TaskFailed)?
+    }
+}
+
+impl fmt::Debug for AsyncHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncHasher")
+            .field("hasher", &self.hasher)
+            .field("max_permits", &self.max_permits)
+            .field("available_permits", &self.permits.available_permits())
+            .finish()
+    }
+}
