@@ -1,0 +1,202 @@
+//! An optional denylist of access tokens, keyed by `(iss, jti)`, for
+//! revoking an access token before it expires (for example at logout).
+//!
+//! Access tokens are stateless and short-lived; most services need no
+//! denylist. A service that does wraps its [`Verifier`] in a
+//! [`DenylistVerifier`], whose `verify_access` checks the signature and
+//! claims first and asks the denylist only for tokens that are otherwise
+//! valid. Entries expire with their token (`exp`), so the list stays as
+//! small as the set of revoked, still-unexpired tokens.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+
+use crate::claims::{AccessClaims, NoCustomClaims};
+use crate::verify::Verifier;
+use crate::{StoreError, TokenError};
+
+/// Where denied access tokens are remembered.
+///
+/// Each operation must be atomic for its key; `deny` followed by
+/// `is_denied` of the same key from any instance must see the entry. A SQL
+/// table with primary key `(iss, jti)` or a Redis key `deny:{iss}:{jti}`
+/// with an expiry at `expires_at` both fit.
+#[async_trait]
+pub trait AccessDenylist: Send + Sync + fmt::Debug {
+    /// Deny the token `(issuer, jti)` until `expires_at` (its `exp`).
+    /// Denying twice is not an error.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the backend fails.
+    async fn deny(&self, issuer: &str, jti: &str, expires_at: i64) -> Result<(), StoreError>;
+
+    /// Whether `(issuer, jti)` is denied at `now`. An entry whose
+    /// `expires_at <= now` no longer counts (its token has expired anyway).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the backend fails.
+    async fn is_denied(&self, issuer: &str, jti: &str, now: i64) -> Result<bool, StoreError>;
+
+    /// Delete entries with `expires_at <= now`; how many.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the backend fails.
+    async fn purge_expired(&self, now: i64) -> Result<u64, StoreError>;
+}
+
+/// An in-process [`AccessDenylist`]: a map behind one mutex, never held
+/// across an `.await`.
+#[derive(Debug, Default)]
+pub struct MemoryDenylist {
+    entries: Mutex<Entries>,
+}
+
+/// `(iss, jti)` → `exp`.
+type Entries = HashMap<(String, String), i64>;
+
+impl MemoryDenylist {
+    /// An empty denylist.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Entries>, StoreError> {
+        self.entries
+            .lock()
+            .map_err(|_| StoreError::internal("denylist lock poisoned"))
+    }
+}
+
+#[async_trait]
+impl AccessDenylist for MemoryDenylist {
+    async fn deny(&self, issuer: &str, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        let mut entries = self.lock()?;
+        let entry = entries
+            .entry((issuer.to_owned(), jti.to_owned()))
+            .or_insert(expires_at);
+        *entry = (*entry).max(expires_at);
+        Ok(())
+    }
+
+    async fn is_denied(&self, issuer: &str, jti: &str, now: i64) -> Result<bool, StoreError> {
+        let entries = self.lock()?;
+        let key = (issuer.to_owned(), jti.to_owned());
+        Ok(entries.get(&key).is_some_and(|&exp| exp > now))
+    }
+
+    async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
+        let mut entries = self.lock()?;
+        let before = entries.len();
+        entries.retain(|_, exp| *exp > now);
+        Ok(u64::try_from(before.saturating_sub(entries.len())).unwrap_or(u64::MAX))
+    }
+}
+
+/// A [`Verifier`] whose access tokens are also checked against an
+/// [`AccessDenylist`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey, Subject, TokenError};
+/// use opsguard_token::denylist::{DenylistVerifier, MemoryDenylist};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let rt = tokio::runtime::Builder::new_current_thread().build()?;
+/// # rt.block_on(async {
+/// let keys = KeySet::builder().primary(SigningKey::generate(Algorithm::EdDsa)?).build()?;
+/// let issuer = Issuer::builder(keys, "https://auth.example", "api").build()?;
+/// let verifier = DenylistVerifier::new(issuer.verifier()?, Arc::new(MemoryDenylist::new()));
+///
+/// let token = issuer.issue_access(&Subject::new("42", "alice"))?;
+/// let claims = verifier.verify_access(token.expose_secret()).await?;
+/// verifier.deny(&claims).await?;
+/// assert!(matches!(
+///     verifier.verify_access(token.expose_secret()).await,
+///     Err(TokenError::Denied)
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DenylistVerifier {
+    verifier: Verifier,
+    denylist: Arc<dyn AccessDenylist>,
+}
+
+impl DenylistVerifier {
+    /// `verifier`, with `denylist` consulted for every access token that is
+    /// otherwise valid.
+    #[must_use]
+    pub fn new(verifier: Verifier, denylist: Arc<dyn AccessDenylist>) -> Self {
+        Self { verifier, denylist }
+    }
+
+    /// Verify an access token, then check the denylist.
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::verify_access`]; [`TokenError::Denied`] if the token is
+    /// denied; [`TokenError::Store`] if the denylist fails (the token is then
+    /// not accepted).
+    pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        self.verify_access_with::<NoCustomClaims>(token).await
+    }
+
+    /// [`verify_access`](Self::verify_access) with custom claims `C`.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_access`](Self::verify_access).
+    pub async fn verify_access_with<C: DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<AccessClaims<C>, TokenError> {
+        let claims = self.verifier.verify_access_with::<C>(token)?;
+        let now = self.verifier.clock().now();
+        if self
+            .denylist
+            .is_denied(claims.issuer(), claims.jwt_id(), now)
+            .await?
+        {
+            return Err(TokenError::Denied);
+        }
+        Ok(claims)
+    }
+
+    /// Deny the token these claims came from until it expires.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::Store`] if the denylist fails.
+    pub async fn deny<C: Sync>(&self, claims: &AccessClaims<C>) -> Result<(), TokenError> {
+        self.denylist
+            .deny(claims.issuer(), claims.jwt_id(), claims.expires_at())
+            .await?;
+        Ok(())
+    }
+
+    /// Delete expired entries; how many.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::Store`] if the denylist fails.
+    pub async fn purge_expired(&self) -> Result<u64, TokenError> {
+        let now = self.verifier.clock().now();
+        Ok(self.denylist.purge_expired(now).await?)
+    }
+
+    /// The wrapped verifier.
+    #[must_use]
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+}

@@ -1,0 +1,407 @@
+//! Verifying tokens: the order of checks, and the [`Verifier`] that runs
+//! them.
+//!
+//! Every token goes through the same steps; the first that fails decides the
+//! [`TokenError`] (for logs — the client always gets the same 401):
+//!
+//! 1. size: more than [`MAX_TOKEN_BYTES`] → [`TooLarge`](TokenError::TooLarge),
+//!    before anything is split or decoded (CVE-2025-30204 class);
+//! 2. shape: exactly three `.`-separated segments, a base64url JSON header
+//!    without duplicate members → [`Malformed`](TokenError::Malformed);
+//! 3. `alg`: exactly the JOSE name of a supported algorithm; `none` in any
+//!    spelling fails here → [`UnsupportedAlgorithm`](TokenError::UnsupportedAlgorithm);
+//! 4. `crit`: any → [`CriticalHeader`](TokenError::CriticalHeader)
+//!    (RFC 7515 §4.1.11; opsguard understands no extension);
+//! 5. `kid`: present → [`MissingKeyId`](TokenError::MissingKeyId), in the
+//!    key set → [`UnknownKeyId`](TokenError::UnknownKeyId), not retired →
+//!    [`KeyRetired`](TokenError::KeyRetired);
+//! 6. `alg` equal to the key's algorithm →
+//!    [`AlgorithmMismatch`](TokenError::AlgorithmMismatch);
+//! 7. the signature, with the key's cached decoding key →
+//!    [`SignatureInvalid`](TokenError::SignatureInvalid);
+//! 8. `typ` for the expected kind → [`TypeMismatch`](TokenError::TypeMismatch);
+//! 9. the claims decode into the kind's claim set (required claims present,
+//!    every claim of the right JSON type, no duplicate) →
+//!    [`ClaimsMalformed`](TokenError::ClaimsMalformed);
+//! 10. `token_use`, `iss`, `aud`, then `exp`, `nbf`, `iat` against the clock
+//!     with leeway, then the lifetime cap of service tokens.
+//!
+//! Steps 1–6 do no cryptography; only `alg`, `kid` and `crit` of the
+//! unauthenticated header are read before the signature is checked.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use crate::TokenError;
+use crate::claims::{AccessClaims, NoCustomClaims, RefreshClaims, Registered, ServiceClaims, TokenUse};
+use crate::clock::{Clock, SystemClock, secs};
+use crate::key::{Entry, KeySet, KeyState};
+
+/// The largest token accepted, in bytes (checked before any decoding).
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// The clock skew tolerated by default on `exp`, `nbf` and `iat`.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+
+/// The largest leeway a verifier accepts.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(5 * 60);
+
+/// The longest a service token may still be valid when it is verified
+/// (its TTL cap).
+pub const MAX_SERVICE_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// Checks tokens issued by one issuer for one audience.
+///
+/// It cannot exist without both: [`Verifier::builder`] takes the expected
+/// `iss` and `aud` as arguments, and `iss` must match exactly while `aud`
+/// (a string or an array) must contain the audience. Decoding keys are
+/// prepared once, when the key set is built; a verification allocates only
+/// for the decoded header and claims.
+///
+/// ```
+/// use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey, Subject, TokenError, Verifier};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let keys = KeySet::builder().primary(SigningKey::generate(Algorithm::Hs256)?).build()?;
+/// let issuer = Issuer::builder(keys.clone(), "https://auth.example", "jobs").build()?;
+/// let token = issuer.issue_access(&Subject::new("42", "alice"))?;
+///
+/// let jobs = Verifier::builder(keys.clone(), "https://auth.example", "jobs").build()?;
+/// assert_eq!(jobs.verify_access(token.expose_secret())?.subject(), "42");
+///
+/// // The same token is refused by a service with another audience.
+/// let billing = Verifier::builder(keys, "https://auth.example", "billing").build()?;
+/// assert!(matches!(
+///     billing.verify_access(token.expose_secret()),
+///     Err(TokenError::AudienceMismatch)
+/// ));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    keys: Arc<KeySet>,
+    issuer: String,
+    audience: String,
+    leeway: i64,
+    clock: Arc<dyn Clock>,
+}
+
+impl Verifier {
+    /// A builder for a verifier of tokens from `issuer` meant for
+    /// `audience`.
+    pub fn builder(
+        keys: impl Into<Arc<KeySet>>,
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> VerifierBuilder {
+        VerifierBuilder {
+            keys: keys.into(),
+            issuer: issuer.into(),
+            audience: audience.into(),
+            leeway: DEFAULT_LEEWAY,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Verify an access token without custom claims.
+    ///
+    /// # Errors
+    ///
+    /// The [`TokenError`] of the first check that fails (module docs).
+    pub fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        self.verify_access_with::<NoCustomClaims>(token)
+    }
+
+    /// Verify an access token and decode its custom claims as `C`.
+    ///
+    /// # Errors
+    ///
+    /// The [`TokenError`] of the first check that fails (module docs); a
+    /// custom claim that does not decode as `C` is
+    /// [`ClaimsMalformed`](TokenError::ClaimsMalformed).
+    pub fn verify_access_with<C: DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<AccessClaims<C>, TokenError> {
+        self.verify_as(token)
+    }
+
+    /// Verify a service token meant for this verifier's audience.
+    ///
+    /// # Errors
+    ///
+    /// The [`TokenError`] of the first check that fails (module docs);
+    /// [`LifetimeTooLong`](TokenError::LifetimeTooLong) when it is valid for
+    /// more than [`MAX_SERVICE_TTL`] (plus leeway) from now.
+    pub fn verify_service(&self, token: &str) -> Result<ServiceClaims, TokenError> {
+        let claims: ServiceClaims = self.verify_as(token)?;
+        let remaining = claims.exp.saturating_sub(self.clock.now());
+        if remaining > secs(MAX_SERVICE_TTL).saturating_add(self.leeway) {
+            return Err(TokenError::LifetimeTooLong);
+        }
+        Ok(claims)
+    }
+
+    /// Verify a refresh token's JWT (not its state in a store: that is
+    /// [`RefreshRotation`](crate::refresh::RefreshRotation)'s job).
+    pub(crate) fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, TokenError> {
+        self.verify_as(token)
+    }
+
+    /// The expected issuer.
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The expected audience.
+    #[must_use]
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn verify_as<T: Registered>(&self, token: &str) -> Result<T, TokenError> {
+        let parts = Parts::split(token)?;
+        let header = Header::decode(parts.header)?;
+        let entry = self.key_for(&header)?;
+        if !entry
+            .verifying
+            .verify_signature(parts.signing_input.as_bytes(), parts.signature)
+        {
+            return Err(TokenError::SignatureInvalid);
+        }
+        if !header.typ.as_deref().is_some_and(|typ| typ_matches(typ, T::USE)) {
+            return Err(TokenError::TypeMismatch);
+        }
+        let payload = URL_SAFE_NO_PAD
+            .decode(parts.payload)
+            .map_err(|_| TokenError::ClaimsMalformed)?;
+        let claims: T = serde_json::from_slice(&payload).map_err(|_| TokenError::ClaimsMalformed)?;
+        self.check_claims(&claims)?;
+        Ok(claims)
+    }
+
+    /// Steps 3–6: pick the key, or refuse before any signature work.
+    fn key_for(&self, header: &Header) -> Result<&Entry, TokenError> {
+        let Some(alg) = crate::key::Algorithm::from_name(&header.alg) else {
+            return Err(TokenError::UnsupportedAlgorithm);
+        };
+        if header.crit.is_some() {
+            return Err(TokenError::CriticalHeader);
+        }
+        let kid = header.kid.as_deref().ok_or(TokenError::MissingKeyId)?;
+        let entry = self.keys.entry(kid).ok_or(TokenError::UnknownKeyId)?;
+        if entry.state == KeyState::Retired {
+            return Err(TokenError::KeyRetired);
+        }
+        if entry.verifying.algorithm() != alg {
+            return Err(TokenError::AlgorithmMismatch);
+        }
+        Ok(entry)
+    }
+
+    fn check_claims<T: Registered>(&self, claims: &T) -> Result<(), TokenError> {
+        if claims.token_use() != T::USE {
+            return Err(TokenError::UseMismatch);
+        }
+        if claims.iss() != self.issuer {
+            return Err(TokenError::IssuerMismatch);
+        }
+        if !claims.aud().contains(&self.audience) {
+            return Err(TokenError::AudienceMismatch);
+        }
+        let now = self.clock.now();
+        if now >= claims.exp().saturating_add(self.leeway) {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf().is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
+            return Err(TokenError::NotYetValid);
+        }
+        if claims.iat().is_some_and(|iat| iat > now.saturating_add(self.leeway)) {
+            return Err(TokenError::IssuedInFuture);
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field("keys", &self.keys.kids().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Verifier`]; see [`Verifier::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct VerifierBuilder {
+    keys: Arc<KeySet>,
+    issuer: String,
+    audience: String,
+    leeway: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl VerifierBuilder {
+    /// The clock skew tolerated on `exp`, `nbf` and `iat` (default
+    /// [`DEFAULT_LEEWAY`], at most [`MAX_LEEWAY`]; whole seconds).
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The clock to check time claims against (default [`SystemClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The verifier.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::Config`] if the issuer or audience is empty or the
+    /// leeway exceeds [`MAX_LEEWAY`].
+    pub fn build(self) -> Result<Verifier, TokenError> {
+        if self.issuer.is_empty() {
+            return Err(TokenError::Config {
+                reason: "issuer must not be empty",
+            });
+        }
+        if self.audience.is_empty() {
+            return Err(TokenError::Config {
+                reason: "audience must not be empty",
+            });
+        }
+        if self.leeway > MAX_LEEWAY {
+            return Err(TokenError::Config {
+                reason: "leeway must be at most 5 minutes",
+            });
+        }
+        Ok(Verifier {
+            keys: self.keys,
+            issuer: self.issuer,
+            audience: self.audience,
+            leeway: secs(self.leeway),
+            clock: self.clock,
+        })
+    }
+}
+
+/// The three segments of a compact JWS.
+struct Parts<'a> {
+    header: &'a str,
+    payload: &'a str,
+    /// `header.payload`, the JWS signing input.
+    signing_input: &'a str,
+    signature: &'a str,
+}
+
+impl<'a> Parts<'a> {
+    /// Steps 1 and 2 (size and segment count), without allocating.
+    fn split(token: &'a str) -> Result<Self, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLarge);
+        }
+        let mut dots = token.match_indices('.').map(|(i, _)| i);
+        let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+            return Err(TokenError::Malformed);
+        };
+        let (Some(header), Some(payload), Some(signing_input), Some(signature)) = (
+            token.get(..first),
+            token.get(first + 1..second),
+            token.get(..second),
+            token.get(second + 1..),
+        ) else {
+            return Err(TokenError::Malformed);
+        };
+        Ok(Self {
+            header,
+            payload,
+            signing_input,
+            signature,
+        })
+    }
+}
+
+/// The header members read before the signature is verified, plus `typ`.
+/// Any other member is ignored (never used to find a key: `jwk`, `jku`,
+/// `x5u` and `x5c` are not trusted).
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    typ: Option<String>,
+    #[serde(default)]
+    crit: Option<IgnoredAny>,
+}
+
+impl Header {
+    fn decode(segment: &str) -> Result<Self, TokenError> {
+        let json = URL_SAFE_NO_PAD
+            .decode(segment)
+            .map_err(|_| TokenError::Malformed)?;
+        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
+    }
+}
+
+/// Whether header `typ` names the media type of `kind`: ASCII
+/// case-insensitive, with or without `application/` (RFC 7515 §4.1.9;
+/// RFC 9068 §4 for `at+jwt`).
+fn typ_matches(typ: &str, kind: TokenUse) -> bool {
+    const PREFIX: &str = "application/";
+    let bare = match typ.get(..PREFIX.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => typ.get(PREFIX.len()..).unwrap_or(""),
+        _ => typ,
+    };
+    bare.eq_ignore_ascii_case(kind.typ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typ_is_compared_as_a_media_type() {
+        assert!(typ_matches("at+jwt", TokenUse::Access));
+        assert!(typ_matches("AT+JWT", TokenUse::Access));
+        assert!(typ_matches("application/at+jwt", TokenUse::Access));
+        assert!(typ_matches("Application/At+Jwt", TokenUse::Access));
+        assert!(!typ_matches("JWT", TokenUse::Access));
+        assert!(!typ_matches("at+jwt ", TokenUse::Access));
+        assert!(!typ_matches("application/", TokenUse::Access));
+        assert!(!typ_matches("refresh+jwt", TokenUse::Access));
+        assert!(typ_matches("refresh+jwt", TokenUse::Refresh));
+        assert!(typ_matches("service+jwt", TokenUse::Service));
+        assert!(!typ_matches("at+jwt", TokenUse::Service));
+        // Not a panic on a multi-byte character at the prefix boundary.
+        assert!(!typ_matches("applicatioé/at+jwt", TokenUse::Access));
+    }
+
+    #[test]
+    fn split_counts_segments_exactly() {
+        assert!(Parts::split("a.b.c").is_ok());
+        for bad in ["", "a", "a.b", "a.b.c.d", "a.b.c.", "....."] {
+            assert!(matches!(Parts::split(bad), Err(TokenError::Malformed)), "{bad}");
+        }
+        let long = "a".repeat(MAX_TOKEN_BYTES + 1);
+        assert!(matches!(Parts::split(&long), Err(TokenError::TooLarge)));
+    }
+}
