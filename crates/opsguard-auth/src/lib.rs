@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod audit;
+mod bearer;
+mod client_ip;
+mod clock;
+mod error;
+mod throttle;
+
+pub use audit::{
+    AuditEvent, AuditKind, AuditSink, MemorySink, Resource, Severity, TracingSink, record_or_log,
+};
+pub use bearer::{BearerToken, MAX_TOKEN_LEN, parse_authorization};
+pub use client_ip::{ClientIpResolver, ClientIpResolverBuilder};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AuthError, StoreError};
+pub use throttle::{
+    Attempt, Counter, FailureLimit, Lockout, MemoryThrottleStore, Throttle, ThrottleKey,
+    ThrottlePolicy, ThrottlePolicyBuilder, ThrottleScope, ThrottleStore, Throttled,
+};
