@@ -765,3 +765,145 @@ impl KeySetBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Signature-level vectors, checked through the same path verification
+    //! uses (`VerifyingKey::verify_signature` with the cached decoding key).
+
+    use super::*;
+    use serde_json::Value;
+
+    fn b64url(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD_ENGINE.encode(bytes)
+    }
+
+    const URL_SAFE_NO_PAD_ENGINE: base64::engine::GeneralPurpose =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn signing_input_and_signature(token: &str) -> (&str, &str) {
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        (input, sig)
+    }
+
+    /// RFC 7515 Appendix A.1: the HS256 example verifies with its key, and
+    /// a one-character change of the payload does not.
+    #[test]
+    fn rfc7515_a1_hs256_example_verifies_with_its_key() {
+        let case = opsguard_tests::case("tokens.json", "JWT-15");
+        let a1 = &case["input"]["rfc7515_A1"];
+        let key = URL_SAFE_NO_PAD_ENGINE
+            .decode(a1["jwk_k"].as_str().unwrap())
+            .unwrap();
+        let key = SigningKey::from_hmac_secret(Algorithm::Hs256, &key).unwrap();
+        let (input, sig) = signing_input_and_signature(a1["token"].as_str().unwrap());
+        assert!(key.verifying.verify_signature(input.as_bytes(), sig));
+        let tampered = input.replace(".eyJpc3MiOiJqb2Ui", ".eyJpc3MiOiJqb2Ei");
+        assert_ne!(tampered, input);
+        assert!(!key.verifying.verify_signature(tampered.as_bytes(), sig));
+        // The same secret as HS512 is another key: no cross-algorithm use.
+        let hs512 = SigningKey::from_hmac_secret(
+            Algorithm::Hs512,
+            &URL_SAFE_NO_PAD_ENGINE
+                .decode(a1["jwk_k"].as_str().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(!hs512.verifying.verify_signature(input.as_bytes(), sig));
+    }
+
+    /// RFC 8037 Appendix A: the Ed25519 key (A.1), its thumbprint (A.3) as
+    /// our default `kid`, and the signature of A.4.
+    #[test]
+    fn rfc8037_ed25519_example() {
+        let d = URL_SAFE_NO_PAD_ENGINE
+            .decode("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A")
+            .unwrap();
+        let mut der = hex_decode("302e020100300506032b657004220420");
+        der.extend_from_slice(&d);
+        let key = SigningKey::from_pkcs8_der(Algorithm::EdDsa, &der).unwrap();
+        assert_eq!(key.kid(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+        let jwk = serde_json::to_value(key.verifying.public_jwk().unwrap()).unwrap();
+        assert_eq!(jwk["x"], "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
+        let jws = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+        let (input, sig) = signing_input_and_signature(jws);
+        assert!(key.verifying.verify_signature(input.as_bytes(), sig));
+        // Ed25519 is deterministic: signing the same input gives A.4's
+        // signature.
+        let ours =
+            jsonwebtoken::crypto::sign(input.as_bytes(), key.encoding(), key.algorithm().to_jwt())
+                .unwrap();
+        assert_eq!(ours, sig);
+    }
+
+    fn hex_decode(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Runs every test of a Wycheproof signature file through
+    /// `verify_signature` with the group's key, loaded from its PEM.
+    fn wycheproof_signatures(file: &str, alg: Algorithm) -> (usize, usize) {
+        let doc = opsguard_tests::shared_json(&format!("vectors/wycheproof/{file}"));
+        let (mut valid, mut invalid) = (0, 0);
+        for group in doc["testGroups"].as_array().unwrap() {
+            let pem = group["publicKeyPem"].as_str().unwrap();
+            let key = VerifyingKey::from_public_pem(alg, pem.as_bytes()).unwrap();
+            for test in group["tests"].as_array().unwrap() {
+                let msg = hex_decode(test["msg"].as_str().unwrap());
+                let sig = b64url(&hex_decode(test["sig"].as_str().unwrap()));
+                let ok = key.verify_signature(&msg, &sig);
+                match test["result"].as_str().unwrap() {
+                    "valid" => {
+                        assert!(ok, "{file} tc {} valid but rejected", test["tcId"]);
+                        valid += 1;
+                    }
+                    "invalid" => {
+                        assert!(!ok, "{file} tc {} invalid but accepted", test["tcId"]);
+                        invalid += 1;
+                    }
+                    other => assert_eq!(other, "acceptable", "{file} tc {}", test["tcId"]),
+                }
+            }
+        }
+        (valid, invalid)
+    }
+
+    #[test]
+    fn wycheproof_ecdsa_p256_sha256_p1363() {
+        let doc: Value = opsguard_tests::shared_json(
+            "vectors/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json",
+        );
+        let (valid, invalid) =
+            wycheproof_signatures("ecdsa_secp256r1_sha256_p1363_test.json", Algorithm::Es256);
+        assert_eq!(valid + invalid, doc["numberOfTests"].as_u64().unwrap() as usize);
+        assert_eq!((valid, invalid), (173, 89));
+    }
+
+    #[test]
+    fn wycheproof_ed25519() {
+        let (valid, invalid) = wycheproof_signatures("ed25519_test.json", Algorithm::EdDsa);
+        assert_eq!((valid, invalid), (88, 63));
+    }
+
+    #[test]
+    fn signature_that_is_not_canonical_base64url_is_refused() {
+        let key = SigningKey::generate(Algorithm::Hs256).unwrap();
+        let input = b"e30.e30";
+        let sig =
+            jsonwebtoken::crypto::sign(input, key.encoding(), key.algorithm().to_jwt()).unwrap();
+        assert!(key.verifying.verify_signature(input, &sig));
+        // 32 bytes → 43 characters whose last one carries 4 unused bits;
+        // setting one of them gives another string for the same bytes.
+        let last = sig.chars().last().unwrap();
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let idx = alphabet.find(last).unwrap();
+        let twin = alphabet.chars().nth(idx ^ 1).unwrap();
+        let non_canonical = format!("{}{twin}", &sig[..sig.len() - 1]);
+        assert!(!key.verifying.verify_signature(input, &non_canonical));
+        assert!(!key.verifying.verify_signature(input, &format!("{sig}=")));
+        assert!(!key.verifying.verify_signature(input, ""));
+    }
+}
