@@ -187,6 +187,9 @@ impl Verifier {
         let payload = URL_SAFE_NO_PAD
             .decode(parts.payload)
             .map_err(|_| TokenError::ClaimsMalformed)?;
+        if !is_json_object(&payload) {
+            return Err(TokenError::ClaimsMalformed);
+        }
         let claims: T = serde_json::from_slice(&payload).map_err(|_| TokenError::ClaimsMalformed)?;
         self.check_claims(&claims)?;
         Ok(claims)
@@ -358,8 +361,18 @@ impl Header {
         let json = URL_SAFE_NO_PAD
             .decode(segment)
             .map_err(|_| TokenError::Malformed)?;
+        if !is_json_object(&json) {
+            return Err(TokenError::Malformed);
+        }
         serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
     }
+}
+
+/// Whether `json` is (at most) a JSON object: serde's derived structs also
+/// accept an array of the fields in order, which neither a JOSE header nor a
+/// JWT claim set may be (RFC 7515 §4, RFC 7519 §7.2 step 10).
+fn is_json_object(json: &[u8]) -> bool {
+    json.trim_ascii_start().first() == Some(&b'{')
 }
 
 /// Whether header `typ` names the media type of `kind`: ASCII
