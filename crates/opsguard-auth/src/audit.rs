@@ -71,6 +71,9 @@ pub enum AuditKind {
     InputValidationFail,
     /// `session_expired`: a session or token expired.
     SessionExpired,
+    /// `session_renewed`: a session was extended (a refresh token was
+    /// rotated).
+    SessionRenewed,
     /// `user_created`: a user account was created.
     UserCreated,
     /// `user_deleted`: a user account was deleted.
@@ -104,6 +107,7 @@ impl AuditKind {
             Self::ExcessRateLimitExceeded => "excess_rate_limit_exceeded",
             Self::InputValidationFail => "input_validation_fail",
             Self::SessionExpired => "session_expired",
+            Self::SessionRenewed => "session_renewed",
             Self::UserCreated => "user_created",
             Self::UserDeleted => "user_deleted",
             Self::UserUpdated => "user_updated",
@@ -119,7 +123,8 @@ impl AuditKind {
             | Self::AuthnPasswordChange
             | Self::AuthnTokenCreated
             | Self::AuthnTokenRevoked
-            | Self::SessionExpired => Severity::Info,
+            | Self::SessionExpired
+            | Self::SessionRenewed => Severity::Info,
             Self::AuthnPasswordChangeFail | Self::AuthnTokenReuse | Self::AuthzFail => {
                 Severity::Critical
             }

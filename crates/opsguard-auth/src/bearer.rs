@@ -6,9 +6,10 @@ use std::fmt;
 use opsguard_core::Error;
 
 /// The largest token accepted, in bytes: 8 KiB, the limit the token
-/// verifier enforces (DESIGN.md invariant 2). A header value longer than
-/// this plus `"Bearer "` is refused before any parsing.
-pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+/// verifier enforces ([`opsguard_token::verify::MAX_TOKEN_BYTES`], DESIGN.md
+/// invariant 2). A header value longer than this plus `"Bearer "` is
+/// refused before any parsing.
+pub const MAX_TOKEN_LEN: usize = opsguard_token::verify::MAX_TOKEN_BYTES;
 
 /// `"Bearer"`, compared case-insensitively (RFC 9110 §11.1).
 const SCHEME: &[u8] = b"Bearer";

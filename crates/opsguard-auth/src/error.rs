@@ -51,7 +51,7 @@ impl From<AuthError> for opsguard_core::Error {
 /// is down, a row could not be written).
 ///
 /// Implementations of [`ThrottleStore`](crate::ThrottleStore),
-/// `Directory` and [`AuditSink`](crate::AuditSink) wrap their own error in
+/// [`Directory`](crate::Directory) and [`AuditSink`](crate::AuditSink) wrap their own error in
 /// it; the cause is kept for logs through
 /// [`source`](std::error::Error::source) and never reaches a client, which
 /// sees a 503.

@@ -6,7 +6,11 @@ mod audit;
 mod bearer;
 mod client_ip;
 mod clock;
+mod directory;
 mod error;
+mod flows;
+mod password_check;
+mod principal;
 mod throttle;
 
 pub use audit::{
@@ -15,7 +19,11 @@ pub use audit::{
 pub use bearer::{BearerToken, MAX_TOKEN_LEN, parse_authorization};
 pub use client_ip::{ClientIpResolver, ClientIpResolverBuilder};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use directory::{Directory, MemoryDirectory, UserRecord};
 pub use error::{AuthError, StoreError};
+pub use flows::{Authenticator, AuthenticatorBuilder, ClientInfo};
+pub use password_check::PasswordCheck;
+pub use principal::{Principal, authenticate};
 pub use throttle::{
     Attempt, Counter, FailureLimit, Lockout, MemoryThrottleStore, Throttle, ThrottleKey,
     ThrottlePolicy, ThrottlePolicyBuilder, ThrottleScope, ThrottleStore, Throttled,

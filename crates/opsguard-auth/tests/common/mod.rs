@@ -63,3 +63,132 @@ impl<'a> MakeWriter<'a> for Captured {
         CapturedWriter(Arc::clone(&self.0))
     }
 }
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use opsguard_auth::{
+    Authenticator, ClientInfo, ManualClock, MemoryDirectory, MemorySink, MemoryThrottleStore,
+    PasswordCheck, Throttle, ThrottlePolicy, UserRecord,
+};
+use opsguard_password::{Argon2Params, AsyncHasher, Hasher, Outcome};
+use opsguard_token::refresh::{MemoryRefreshStore, RefreshRotation};
+use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey};
+use secrecy::SecretString;
+
+/// Counts the password verifications the flow asks for.
+#[derive(Debug)]
+pub struct CountingCheck {
+    inner: AsyncHasher,
+    pub real: AtomicUsize,
+    pub dummy: AtomicUsize,
+}
+
+impl CountingCheck {
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.real.load(Ordering::SeqCst),
+            self.dummy.load(Ordering::SeqCst),
+        )
+    }
+}
+
+#[async_trait]
+impl PasswordCheck for CountingCheck {
+    async fn verify_and_update(
+        &self,
+        password: &SecretString,
+        stored: &str,
+    ) -> Result<Outcome, opsguard_password::Error> {
+        self.real.fetch_add(1, Ordering::SeqCst);
+        self.inner.verify_and_update(password, stored).await
+    }
+
+    async fn verify_unknown_user(
+        &self,
+        password: &SecretString,
+    ) -> Result<(), opsguard_password::Error> {
+        self.dummy.fetch_add(1, Ordering::SeqCst);
+        self.inner.verify_unknown_user(password).await.map(|_| ())
+    }
+}
+
+/// Fast test parameters (never use them in production).
+pub fn test_hasher() -> Hasher {
+    Hasher::builder()
+        .with_argon2id(Argon2Params::new(64, 1, 1))
+        .dangerous_allow_weak_params()
+        .build()
+        .unwrap()
+}
+
+pub const ALICE_PASSWORD: &str = "plum kettle orbit saffron";
+
+pub struct Fixture {
+    pub auth: Authenticator,
+    pub directory: Arc<MemoryDirectory>,
+    pub audit: Arc<MemorySink>,
+    pub check: Arc<CountingCheck>,
+    pub clock: Arc<ManualClock>,
+    pub signing_key_b64: SecretString,
+    pub hasher: Hasher,
+}
+
+pub fn client() -> ClientInfo {
+    ClientInfo::new("198.51.100.7".parse().unwrap()).with_request_id("req-1")
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Self::with_policy(ThrottlePolicy::default())
+    }
+
+    pub fn with_policy(policy: ThrottlePolicy) -> Self {
+        let key = SigningKey::generate(Algorithm::EdDsa).unwrap();
+        let signing_key_b64 = key.to_base64();
+        let keys = KeySet::builder().primary(key).build().unwrap();
+        let issuer = Issuer::builder(keys, "https://auth.example", "api")
+            .build()
+            .unwrap();
+        let verifier = issuer.verifier().unwrap();
+        let rotation = RefreshRotation::builder(issuer, Arc::new(MemoryRefreshStore::new()))
+            .build()
+            .unwrap();
+        let hasher = test_hasher();
+        let check = Arc::new(CountingCheck {
+            inner: AsyncHasher::new(hasher.clone()),
+            real: AtomicUsize::new(0),
+            dummy: AtomicUsize::new(0),
+        });
+        let directory = Arc::new(MemoryDirectory::new());
+        let audit = Arc::new(MemorySink::new());
+        let clock = Arc::new(ManualClock::new(
+            UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        ));
+        let throttle =
+            Throttle::with_clock(policy, Arc::new(MemoryThrottleStore::new()), clock.clone());
+        let auth = Authenticator::builder(directory.clone(), check.clone(), rotation, verifier)
+            .with_throttle(throttle)
+            .with_audit_sink(audit.clone())
+            .with_clock(clock.clone())
+            .build();
+        Self {
+            auth,
+            directory,
+            audit,
+            check,
+            clock,
+            signing_key_b64,
+            hasher,
+        }
+    }
+
+    /// Registers `username` with `password` as user `id`.
+    pub fn register(&self, id: &str, username: &str, password: &str) -> UserRecord {
+        let hash = self.hasher.hash(&SecretString::from(password)).unwrap();
+        let user = UserRecord::new(id, username, hash).with_roles(["user"]);
+        self.directory.insert(user.clone());
+        user
+    }
+}
