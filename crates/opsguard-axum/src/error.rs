@@ -1,0 +1,26 @@
+//! What can go wrong while setting up the adapter's layers.
+
+/// A layer or handler was configured with a value it cannot use.
+///
+/// These errors happen at start-up, never while serving a request; request
+/// failures are [`ApiError`](crate::ApiError)s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A header value given to a builder is not a valid HTTP header value
+    /// (it contains a control character such as a line break).
+    #[error("invalid value for the {header} header")]
+    InvalidHeaderValue {
+        /// The header, lowercase.
+        header: &'static str,
+    },
+    /// A size limit of zero bytes was given.
+    #[error("body limit must be at least 1 byte")]
+    ZeroBodyLimit,
+}
+
+impl From<ConfigError> for opsguard_core::Error {
+    fn from(err: ConfigError) -> Self {
+        Self::internal(err)
+    }
+}
