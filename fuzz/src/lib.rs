@@ -7,11 +7,16 @@
 //! panic only when the property is broken), add it to [`TARGETS`], add
 //! `fuzz_targets/<name>.rs` and its `[[bin]]`, and seed `corpus/<name>/`.
 
+pub mod validate;
+
 /// The check of one target: panics when the property is broken.
 pub type Check = fn(&[u8]);
 
 /// Every target: its name (= the corpus directory) and its check.
-pub const TARGETS: &[(&str, Check)] = &[("core_error_body", core_error_body)];
+pub const TARGETS: &[(&str, Check)] = &[
+    ("core_error_body", core_error_body),
+    ("validate_fields", validate::validate_fields),
+];
 
 /// The check of the target named `name`, if there is one.
 #[must_use]

@@ -1,30 +1,4 @@
 //! Email addresses for sign-up and profile forms.
-//!
-//! The base is the `validator` crate's check, which follows the HTML5
-//! `input type=email` grammar (an RFC 5322 subset without quoted local
-//! parts or comments, with IDN domains converted by UTS 46). On top of it
-//! this module refuses what a public sign-up form should not take
-//! (case VAL-01):
-//!
-//! * more than 254 bytes in total: the longest address an SMTP path can
-//!   carry (RFC 5321 §4.5.3.1.3 allows 256 octets including the angle
-//!   brackets);
-//! * a domain without a dot (`abc@bar`): no such address is deliverable on
-//!   the public Internet;
-//! * an IP-literal domain (`a@[127.0.0.1]`, `a@[IPv6:…]`) and a domain whose
-//!   last label is all digits (`a@127.0.0.1`): RFC 5321 allows address
-//!   literals, but a registration form that accepts them lets a user point
-//!   mail, and any later mail-based flow, at an arbitrary IP address;
-//! * any control character, anywhere.
-//!
-//! The two domain rules are applied to the ASCII form of the domain (after
-//! UTS 46 mapping, as `validator` does), so fullwidth digits and ideographic
-//! full stops cannot dress up an IP address as a name.
-//!
-//! Internationalised domains in Unicode form (`a@उदाहरण.परीक्षा`) are
-//! accepted, as `validator` accepts them. The local part stays ASCII
-//! (`validator` refuses Unicode local parts). The address is not changed:
-//! compare addresses case-insensitively in the service if it needs to.
 
 use validator::{ValidateEmail, ValidationError};
 
@@ -35,9 +9,34 @@ pub const EMAIL_MAX: usize = 254;
 
 /// Check that `value` is an email address a public form should accept.
 ///
+/// The base is the `validator` crate's check, which follows the HTML5
+/// `input type=email` grammar (an RFC 5322 subset without quoted local
+/// parts or comments, with IDN domains converted by UTS 46). On top of it
+/// `email` refuses what a public sign-up form should not take
+/// (case VAL-01):
+///
+/// * more than 254 bytes in total: the longest address an SMTP path can
+///   carry (RFC 5321 §4.5.3.1.3 allows 256 octets including the angle
+///   brackets);
+/// * a domain without a dot (`abc@bar`): no such address is deliverable on
+///   the public Internet;
+/// * an IP-literal domain (`a@[127.0.0.1]`, `a@[IPv6:…]`) and a domain whose
+///   last label is all digits (`a@127.0.0.1`): RFC 5321 allows address
+///   literals, but a registration form that accepts them lets a user point
+///   mail, and any later mail-based flow, at an arbitrary IP address;
+/// * any control character, anywhere.
+///
+/// The two domain rules are applied to the ASCII form of the domain (after
+/// UTS 46 mapping, as `validator` does), so fullwidth digits and ideographic
+/// full stops cannot dress up an IP address as a name.
+///
+/// Internationalised domains in Unicode form (`a@उदाहरण.परीक्षा`) are
+/// accepted, as `validator` accepts them. The local part stays ASCII
+/// (`validator` refuses Unicode local parts). The address is not changed:
+/// compare addresses case-insensitively in the service if it needs to.
+///
 /// Usable as `#[validate(custom(function = "opsguard_validate::email"))]`;
-/// the error code is `invalid_email`. The rules are listed in the [module
-/// documentation](self).
+/// the error code is `invalid_email`.
 ///
 /// ```
 /// assert!(opsguard_validate::email("ops@example.com").is_ok());
@@ -52,7 +51,7 @@ pub fn email(value: &str) -> Result<(), ValidationError> {
     check_email(value).map_err(Into::into)
 }
 
-/// [`email`] with the typed [`Error`].
+/// [`email`] with the typed [`Error`] (the rules are listed there).
 ///
 /// # Errors
 ///

@@ -7,72 +7,60 @@ use crate::AddressClass;
 /// Why a value was refused by one of this crate's validators.
 ///
 /// Each variant has a stable [`code`](Error::code) (the `code` of the
-/// field error clients see) and a lowercase message (its `Display`) that
-/// describes the rule, never the rejected value: the same text is safe for a
-/// client, a log line and a secret field.
+/// field error clients see) and a [`message`](Error::message) that states
+/// the rule, never the rejected value, so the same text is safe for a
+/// client, a log line and a secret field. The field error carries the
+/// message alone (`{"field":"username","code":"invalid_username","message":"must be 3 to 32 characters"}`);
+/// `Display` puts the subject in front for logs
+/// (`username must be 3 to 32 characters`).
 ///
 /// ```
-/// use opsguard_validate::{Error, username};
+/// use opsguard_validate::{Error, Username};
 ///
-/// let err = opsguard_validate::Username::parse("ad").err();
-/// assert_eq!(err, Some(Error::UsernameLength));
+/// assert_eq!(Username::parse("ad").err(), Some(Error::UsernameLength));
 /// assert_eq!(Error::UsernameLength.code(), "invalid_username");
+/// assert_eq!(Error::UsernameLength.message(), "must be 3 to 32 characters");
 /// assert_eq!(Error::UsernameLength.to_string(), "username must be 3 to 32 characters");
-/// # let _ = username;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
+#[error("{} {}", self.subject(), self.message())]
 pub enum Error {
     /// The address has a control character (a newline, NUL, DEL, a C1
     /// control).
-    #[error("email address must not contain control characters")]
     EmailControl,
     /// The domain is an IP address (`a@[127.0.0.1]`, `a@127.0.0.1`) or its
     /// last label is all digits.
-    #[error("email address must use a domain name, not an IP address")]
     EmailIpDomain,
     /// The address is longer than 254 bytes.
-    #[error("email address must be at most 254 characters")]
     EmailLength,
     /// The domain has no dot (`a@localhost`).
-    #[error("email address must have a domain with a dot")]
     EmailNoDot,
     /// The address is not an email address under the HTML5 grammar of the
     /// `validator` crate.
-    #[error("must be an email address")]
     EmailSyntax,
     /// The host is an address of a class the [`HostPolicy`](crate::HostPolicy)
     /// refuses.
-    #[error("host must not be {} address", .0.description())]
     HostForbidden(AddressClass),
     /// A label of the host name is empty or longer than 63 characters.
-    #[error("host name labels must be 1 to 63 characters")]
     HostLabelLength,
     /// The host is longer than 253 characters (254 with a trailing dot).
-    #[error("host must be at most 253 characters")]
     HostLength,
     /// The host is neither a strict IPv4 address, an IPv6 address nor an
     /// RFC 1123 host name.
-    #[error("host must be an IPv4 address, an IPv6 address or a host name")]
     HostSyntax,
     /// The name has a control character, a line or paragraph separator, or a
     /// bidirectional formatting character.
-    #[error("name must not contain control or bidirectional formatting characters")]
     NameCharacters,
     /// The name is empty or longer than 255 characters.
-    #[error("name must be 1 to 255 characters")]
     NameLength,
     /// The port is 0.
-    #[error("port must be a number from 1 to 65535")]
     PortRange,
     /// The secret is empty or longer than [`MAX_SECRET_BYTES`](crate::MAX_SECRET_BYTES).
-    #[error("secret must be 1 to 4096 bytes")]
     SecretLength,
     /// The username has a character other than the ASCII letters and digits.
-    #[error("username must contain only ASCII letters and digits")]
     UsernameCharacters,
     /// The username is shorter than 3 or longer than 32 characters.
-    #[error("username must be 3 to 32 characters")]
     UsernameLength,
 }
 
@@ -97,6 +85,56 @@ impl Error {
         }
     }
 
+    /// The rule that was broken, for people, without a subject:
+    /// `must be 3 to 32 characters`.
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::EmailControl => "must not contain control characters",
+            Self::EmailIpDomain => "must use a domain name, not an IP address",
+            Self::EmailLength => "must be at most 254 characters",
+            Self::EmailNoDot => "must have a domain with a dot",
+            Self::EmailSyntax => "must be an email address",
+            Self::HostForbidden(class) => match class {
+                AddressClass::LinkLocal => "must not be a link-local address",
+                AddressClass::Loopback => "must not be a loopback address",
+                AddressClass::Multicast => "must not be a multicast address",
+                AddressClass::Private => "must not be a private address",
+                AddressClass::Reserved => "must not be a reserved address",
+                AddressClass::Unspecified => "must not be an unspecified address",
+            },
+            Self::HostLabelLength => "must have labels of 1 to 63 characters",
+            Self::HostLength => "must be at most 253 characters",
+            Self::HostSyntax => "must be an IPv4 address, an IPv6 address or a host name",
+            Self::NameCharacters => {
+                "must not contain control or bidirectional formatting characters"
+            }
+            Self::NameLength => "must be 1 to 255 characters",
+            Self::PortRange => "must be a number from 1 to 65535",
+            Self::SecretLength => "must be 1 to 4096 bytes",
+            Self::UsernameCharacters => "must contain only ASCII letters and digits",
+            Self::UsernameLength => "must be 3 to 32 characters",
+        }
+    }
+
+    const fn subject(self) -> &'static str {
+        match self {
+            Self::EmailControl
+            | Self::EmailIpDomain
+            | Self::EmailLength
+            | Self::EmailNoDot
+            | Self::EmailSyntax => "email address",
+            Self::HostForbidden(_)
+            | Self::HostLabelLength
+            | Self::HostLength
+            | Self::HostSyntax => "host",
+            Self::NameCharacters | Self::NameLength => "name",
+            Self::PortRange => "port",
+            Self::SecretLength => "secret",
+            Self::UsernameCharacters | Self::UsernameLength => "username",
+        }
+    }
+
     /// This problem as the field error of `field` (a path such as
     /// `target.host`).
     ///
@@ -109,7 +147,7 @@ impl Error {
     /// ```
     #[must_use]
     pub fn to_field_error(self, field: &str) -> opsguard_core::FieldError {
-        opsguard_core::FieldError::new(field, self.code(), self.to_string())
+        opsguard_core::FieldError::new(field, self.code(), self.message())
     }
 }
 
@@ -119,7 +157,7 @@ impl From<Error> for validator::ValidationError {
     /// `Display` prints the message, not the rejected value it keeps in
     /// `params`).
     fn from(err: Error) -> Self {
-        Self::new(err.code()).with_message(Cow::Owned(err.to_string()))
+        Self::new(err.code()).with_message(Cow::Borrowed(err.message()))
     }
 }
 

@@ -1,34 +1,4 @@
 //! Hosts a service connects to: strict IPv4, IPv6 or an RFC 1123 host name.
-//!
-//! The grammar is small and exact, so it is checked by a hand-written scanner
-//! over bytes (no regular expression, no backtracking: each check is one
-//! linear pass over at most 254 bytes, and longer input is refused by its
-//! length first). IP addresses are parsed by the standard library.
-//!
-//! * **IPv4** only in dotted-quad form with four decimal octets of 0 to 255
-//!   and no leading zeros (`127.0.0.1`, not `0127.0.0.1`, `127.1`,
-//!   `0x7f.0.0.1` or `2130706433`). Parsers disagree on what the other forms
-//!   mean (octal or decimal? CVE-2021-29921, CVE-2021-29923), so a check and
-//!   the code that connects could read different addresses. The accepted
-//!   text is exactly the standard library's canonical form of the address,
-//!   which this module verifies by formatting it back.
-//! * **IPv6** as the standard library parses it (`::1`, `2001:db8::1`,
-//!   `::ffff:192.0.2.1`, with the embedded IPv4 as strict as above). Zone
-//!   identifiers (`fe80::1%eth0`) and brackets (`[::1]`) are refused: a zone
-//!   names an interface of the machine that connects, which a client should
-//!   not choose, and brackets belong to URLs, not to a host field.
-//! * **Host names** per RFC 1123 §2.1 and RFC 1034 §3.1: labels of 1 to 63
-//!   ASCII letters, digits and hyphens that neither start nor end with a
-//!   hyphen, at most 253 characters in all, plus one optional trailing dot
-//!   (so 254 with it). The last label must not be all digits, so nothing
-//!   IPv4-like (`127.1`, `1.2.3`, `127.0.1.`) gets in as a name. Underscores
-//!   are refused (they are legal in DNS records, not in host names), and so
-//!   is Unicode: send an internationalised name in its A-label (punycode)
-//!   form, `xn--6qq79v.com`, which is accepted as plain letters, digits and
-//!   hyphens without checking that it decodes.
-//!
-//! Nothing is trimmed or lowercased: a value with a space or a newline is
-//! refused, not repaired.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -44,7 +14,7 @@ pub const HOST_MAX: usize = 253;
 pub const LABEL_MAX: usize = 63;
 
 /// Check that `value` is a host: a strict IPv4 address, an IPv6 address or a
-/// host name (the rules are in the [module documentation](self)).
+/// host name (the rules are listed at [`Host`]).
 ///
 /// Any address is accepted, loopback and private ones included; use
 /// [`public_host`] or a [`HostPolicy`] to refuse those.
@@ -92,6 +62,36 @@ pub fn public_host(value: &str) -> Result<(), ValidationError> {
 
 /// A host that passed [`host`]'s rules.
 ///
+/// The grammar is small and exact, so it is checked by a hand-written scanner
+/// over bytes (no regular expression, no backtracking: each check is one
+/// linear pass over at most 254 bytes, and longer input is refused by its
+/// length first). IP addresses are parsed by the standard library.
+///
+/// * **IPv4** only in dotted-quad form with four decimal octets of 0 to 255
+///   and no leading zeros (`127.0.0.1`, not `0127.0.0.1`, `127.1`,
+///   `0x7f.0.0.1` or `2130706433`). Parsers disagree on what the other forms
+///   mean (octal or decimal? CVE-2021-29921, CVE-2021-29923), so a check and
+///   the code that connects could read different addresses. The accepted
+///   text is exactly the standard library's canonical form of the address,
+///   which is verified by formatting it back.
+/// * **IPv6** as the standard library parses it (`::1`, `2001:db8::1`,
+///   `::ffff:192.0.2.1`, with the embedded IPv4 as strict as above). Zone
+///   identifiers (`fe80::1%eth0`) and brackets (`[::1]`) are refused: a zone
+///   names an interface of the machine that connects, which a client should
+///   not choose, and brackets belong to URLs, not to a host field.
+/// * **Host names** per RFC 1123 §2.1 and RFC 1034 §3.1: labels of 1 to 63
+///   ASCII letters, digits and hyphens that neither start nor end with a
+///   hyphen, at most 253 characters in all, plus one optional trailing dot
+///   (so 254 with it). The last label must not be all digits, so nothing
+///   IPv4-like (`127.1`, `1.2.3`, `127.0.1.`) gets in as a name. Underscores
+///   are refused (they are legal in DNS records, not in host names), and so
+///   is Unicode: send an internationalised name in its A-label (punycode)
+///   form, `xn--6qq79v.com`, which is accepted as plain letters, digits and
+///   hyphens without checking that it decodes.
+///
+/// Nothing is trimmed or lowercased: a value with a space or a newline is
+/// refused, not repaired.
+///
 /// ```
 /// use std::net::{IpAddr, Ipv4Addr};
 /// use opsguard_validate::Host;
@@ -112,7 +112,7 @@ pub enum Host {
 }
 
 impl Host {
-    /// Parse `value` under the rules of the [module documentation](self).
+    /// Parse `value` under the rules above.
     ///
     /// # Errors
     ///

@@ -1,19 +1,4 @@
 //! An optional SSRF guard: which kinds of address a host may be.
-//!
-//! A service that connects to hosts its users name (OpsConductor's targets)
-//! can be made to reach its own loopback services, its private network or a
-//! cloud metadata endpoint (`169.254.169.254`). [`HostPolicy`] refuses such
-//! addresses when they are given as literals. It is off by default because
-//! an automation platform's targets usually *are* private machines; turn it
-//! on where the hosts should be public.
-//!
-//! **It judges literals only.** A host name is accepted whatever it
-//! resolves to (only `localhost` and names under `.localhost`, which
-//! RFC 6761 §6.3 reserves for loopback, count as loopback), and a name can
-//! resolve to a private address, or to a public one at check time and a
-//! private one at connect time (DNS rebinding). A service that relies on the
-//! policy must resolve the name itself, check every resolved address with
-//! [`HostPolicy::check_ip`], and connect to the address it checked.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -80,20 +65,6 @@ impl AddressClass {
         match ip {
             IpAddr::V4(v4) => classify_v4(v4),
             IpAddr::V6(v6) => classify_v6(v6),
-        }
-    }
-
-    /// `"a loopback"`, `"an unspecified"`, …: the words used in
-    /// [`Error::HostForbidden`]'s message.
-    #[must_use]
-    pub const fn description(self) -> &'static str {
-        match self {
-            Self::LinkLocal => "a link-local",
-            Self::Loopback => "a loopback",
-            Self::Multicast => "a multicast",
-            Self::Private => "a private",
-            Self::Reserved => "a reserved",
-            Self::Unspecified => "an unspecified",
         }
     }
 
@@ -174,8 +145,22 @@ fn classify_v6(ip: Ipv6Addr) -> Option<AddressClass> {
 /// [`AddressClass`] refused), then adjusted class by class. There is no
 /// `Default`: say which one you mean.
 ///
-/// See the [module documentation](self) for what the policy cannot see:
-/// host names are not resolved.
+/// Why, and what it cannot see:
+///
+/// A service that connects to hosts its users name (OpsConductor's targets)
+/// can be made to reach its own loopback services, its private network or a
+/// cloud metadata endpoint (`169.254.169.254`). [`HostPolicy`] refuses such
+/// addresses when they are given as literals. It is off by default because
+/// an automation platform's targets usually *are* private machines; turn it
+/// on where the hosts should be public.
+///
+/// **It judges literals only.** A host name is accepted whatever it
+/// resolves to (only `localhost` and names under `.localhost`, which
+/// RFC 6761 §6.3 reserves for loopback, count as loopback), and a name can
+/// resolve to a private address, or to a public one at check time and a
+/// private one at connect time (DNS rebinding). A service that relies on the
+/// policy must resolve the name itself, check every resolved address with
+/// [`HostPolicy::check_ip`], and connect to the address it checked.
 ///
 /// ```
 /// use opsguard_validate::{AddressClass, Error, HostPolicy};

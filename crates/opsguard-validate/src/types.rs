@@ -10,17 +10,18 @@
 //! * uses strict field types: `bool` takes only `true`/`false`, integers
 //!   only JSON integers, [`Port`] only 1 to 65535, [`Platform`] only its two
 //!   exact names; optional members may be absent but not `null`
-//!   ([`non_null`](crate::non_null));
+//!   ([`non_null`]);
 //! * holds passwords as [`SecretString`], whose `Debug` is redacted and which
 //!   has no `Serialize`, so a request never leaks its secret through a log
 //!   line or a response.
 //!
 //! Types with a secret implement `Validate` by hand with
-//! [`Checks`](crate::Checks) (see there for why); the others derive it.
+//! [`Checks`] (see there for why); the others derive it.
 
+use opsguard_password::{PasswordPolicy, PolicyContext};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use validator::{Validate, ValidationError, ValidationErrors};
+use validator::{Validate, ValidateArgs, ValidationError, ValidationErrors};
 
 use crate::{Checks, Platform, Port, check_secret, email, host, name, non_null, username};
 
@@ -29,12 +30,18 @@ use crate::{Checks, Platform, Port, check_secret, email, host, name, non_null, u
 /// `is_admin` defaults to `false` when absent and must be a JSON boolean
 /// when present. Only an administrator's request may be parsed into this
 /// type; self-registration uses [`RegisterUser`], which has no such field.
+///
+/// The password is checked against a [`PasswordPolicy`]: the default one
+/// (`Validate`, used by [`from_json_slice`](crate::from_json_slice)) or the
+/// service's (`ValidateArgs`, used by
+/// [`from_json_slice_with_args`](crate::from_json_slice_with_args)), with the
+/// username and email as context.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserCreate {
-    /// See [`username`](crate::username).
+    /// See [`username`].
     pub username: String,
-    /// See [`email`](crate::email).
+    /// See [`email`].
     pub email: String,
     /// The new user's password.
     pub password: SecretString,
@@ -43,39 +50,80 @@ pub struct UserCreate {
     pub is_admin: bool,
 }
 
+/// With [`PasswordPolicy::default()`] (NIST SP 800-63B).
 impl Validate for UserCreate {
     fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut checks = Checks::new();
-        checks
-            .field("username", username(&self.username))
-            .field("email", email(&self.email))
-            .field("password", check_secret(&self.password).map_err(Into::into));
-        checks.finish()
+        self.validate_with_args(&PasswordPolicy::default())
+    }
+}
+
+/// With the service's own password policy.
+impl<'a> ValidateArgs<'a> for UserCreate {
+    type Args = &'a PasswordPolicy;
+
+    fn validate_with_args(&self, policy: &'a PasswordPolicy) -> Result<(), ValidationErrors> {
+        new_user(&self.username, &self.email, &self.password, policy)
     }
 }
 
 /// `POST /auth/register`: self-registration. It has no `is_admin` (or
-/// `role`), and `deny_unknown_fields` makes sending one an error.
+/// `role`), and `deny_unknown_fields` makes sending one an error. The
+/// password is checked as for [`UserCreate`].
+///
+/// ```
+/// use opsguard_password::PasswordPolicy;
+/// use opsguard_validate::{from_json_slice_with_args, types::RegisterUser};
+///
+/// let body = br#"{"username":"alice","email":"alice@example.com","password":"alice"}"#;
+/// let err = from_json_slice_with_args::<RegisterUser>(body, 4096, &PasswordPolicy::opsconductor()).err();
+/// let fields: Vec<_> = err.iter().flat_map(|e| e.fields()).map(|f| (f.field(), f.code())).collect();
+/// assert_eq!(
+///     fields,
+///     [("password", "too_short"), ("password", "missing_uppercase"), ("password", "missing_digit")]
+/// );
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterUser {
-    /// See [`username`](crate::username).
+    /// See [`username`].
     pub username: String,
-    /// See [`email`](crate::email).
+    /// See [`email`].
     pub email: String,
     /// The new user's password.
     pub password: SecretString,
 }
 
+/// With [`PasswordPolicy::default()`] (NIST SP 800-63B).
 impl Validate for RegisterUser {
     fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut checks = Checks::new();
-        checks
-            .field("username", username(&self.username))
-            .field("email", email(&self.email))
-            .field("password", check_secret(&self.password).map_err(Into::into));
-        checks.finish()
+        self.validate_with_args(&PasswordPolicy::default())
     }
+}
+
+/// With the service's own password policy.
+impl<'a> ValidateArgs<'a> for RegisterUser {
+    type Args = &'a PasswordPolicy;
+
+    fn validate_with_args(&self, policy: &'a PasswordPolicy) -> Result<(), ValidationErrors> {
+        new_user(&self.username, &self.email, &self.password, policy)
+    }
+}
+
+/// The checks of a new account: username, email, and the password under
+/// `policy`, which may not contain the username or the email address.
+fn new_user(
+    user: &str,
+    mail: &str,
+    password: &SecretString,
+    policy: &PasswordPolicy,
+) -> Result<(), ValidationErrors> {
+    let context = PolicyContext::new().with_username(user).with_email(mail);
+    let mut checks = Checks::new();
+    checks
+        .field("username", username(user))
+        .field("email", email(mail))
+        .password("password", password, policy, &context);
+    checks.finish()
 }
 
 /// `POST /targets`: a machine that jobs run on.
@@ -94,10 +142,10 @@ impl Validate for RegisterUser {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TargetCreate {
-    /// See [`name`](crate::name).
+    /// See [`name`].
     #[validate(custom(function = "name"))]
     pub name: String,
-    /// See [`host`](crate::host). Any address is accepted: targets are
+    /// See [`host`]. Any address is accepted: targets are
     /// usually private machines. Use a [`HostPolicy`](crate::HostPolicy)
     /// where they must not be.
     #[validate(custom(function = "host"))]
@@ -127,14 +175,14 @@ impl TargetCreate {
 /// `POST /credentials`: a login for targets, stored encrypted.
 ///
 /// `username` is the account on the target (`root`, `DOMAIN\svc-ops`,
-/// `ops@corp.example`), so it follows the [`name`](crate::name) rules, not
-/// the [`username`](crate::username) rules of this service's own users.
+/// `ops@corp.example`), so it follows the [`name`] rules, not
+/// the [`username`] rules of this service's own users.
 /// `password` is only bounded in size ([`check_secret`]): it is whatever the
 /// target requires.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialCreate {
-    /// See [`name`](crate::name).
+    /// See [`name`].
     pub name: String,
     /// The account name on the target.
     pub username: String,
@@ -166,7 +214,7 @@ pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct JobCreate {
-    /// See [`name`](crate::name).
+    /// See [`name`].
     #[validate(custom(function = "name"))]
     pub name: String,
     /// The targets to run on: 1 to [`MAX_JOB_TARGETS`] distinct positive ids
@@ -185,7 +233,7 @@ pub struct JobCreate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct JobStep {
-    /// See [`name`](crate::name).
+    /// See [`name`].
     #[validate(custom(function = "name"))]
     pub name: String,
     /// The command or script to run: 1 to [`MAX_COMMAND_BYTES`] bytes, no
@@ -206,15 +254,15 @@ fn target_ids(ids: &[i64]) -> Result<(), ValidationError> {
         Err(ValidationError::new("invalid_target_ids").with_message(message.into()))
     };
     if ids.is_empty() || ids.len() > MAX_JOB_TARGETS {
-        return refuse("target_ids must name 1 to 1000 targets");
+        return refuse("must name 1 to 1000 targets");
     }
     if ids.iter().any(|&id| id < 1) {
-        return refuse("target_ids must be positive");
+        return refuse("must be positive ids");
     }
     let mut sorted = ids.to_vec();
     sorted.sort_unstable();
     if sorted.windows(2).any(|w| w.first() == w.get(1)) {
-        return refuse("target_ids must not repeat a target");
+        return refuse("must not name a target twice");
     }
     Ok(())
 }
@@ -224,13 +272,13 @@ fn command(value: &str) -> Result<(), ValidationError> {
         Err(ValidationError::new("invalid_command").with_message(message.into()))
     };
     if value.is_empty() || value.len() > MAX_COMMAND_BYTES {
-        return refuse("command must be 1 to 65536 bytes");
+        return refuse("must be 1 to 65536 bytes");
     }
     if value
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
     {
-        return refuse("command must not contain control characters other than tab and newline");
+        return refuse("must not contain control characters other than tab and line breaks");
     }
     Ok(())
 }

@@ -1,14 +1,4 @@
 //! Usernames: 3 to 32 ASCII letters and digits.
-//!
-//! Unicode letters and digits are refused on purpose. Checks built on
-//! Unicode properties (Python's `str.isalnum`, Rust's `char::is_alphanumeric`)
-//! accept Arabic-Indic digits (`١٢٣`), fullwidth letters (`ａｄｍｉｎ`),
-//! Cyrillic look-alikes (`аdmin` with U+0430), modifier letters (`ᴮᴵᴳᴮᴵᴿᴰ`,
-//! which NFKC folds to `BIGBIRD`) and letters whose case mapping collides
-//! with ASCII (`ı`, `ß`, `K`). Each lets one person register a name that looks
-//! like, or later normalises to, someone else's (CVE-2019-19844; the Spotify
-//! account takeover). ASCII has none of these problems, and its case folding
-//! is exact and locale-free, which [`normalize_username`] relies on.
 
 use std::fmt;
 
@@ -23,6 +13,16 @@ pub const USERNAME_MAX: usize = 32;
 
 /// Check that `value` is a username: 3 to 32 characters, each an ASCII
 /// letter or digit.
+///
+/// Unicode letters and digits are refused on purpose. Checks built on
+/// Unicode properties (Python's `str.isalnum`, Rust's `char::is_alphanumeric`)
+/// accept Arabic-Indic digits (`١٢٣`), fullwidth letters (`ａｄｍｉｎ`),
+/// Cyrillic look-alikes (`аdmin` with U+0430), modifier letters (`ᴮᴵᴳᴮᴵᴿᴰ`,
+/// which NFKC folds to `BIGBIRD`) and letters whose case mapping collides
+/// with ASCII (`ı`, `ß`, `K`). Each lets one person register a name that looks
+/// like, or later normalises to, someone else's (CVE-2019-19844; the Spotify
+/// account takeover). ASCII has none of these problems, and its case folding
+/// is exact and locale-free, which [`normalize_username`] relies on.
 ///
 /// Usable as `#[validate(custom(function = "opsguard_validate::username"))]`;
 /// the error code is `invalid_username`.
