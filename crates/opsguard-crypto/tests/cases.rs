@@ -10,6 +10,7 @@
 )]
 
 use opsguard_crypto::{Backend, CryptoError, Key, Keyring, Sealed};
+use secrecy::ExposeSecret as _;
 use serde_json::Value;
 
 fn unhex(v: &Value) -> Vec<u8> {
@@ -117,7 +118,7 @@ fn gcm_04_truncated_and_extended_sealed_values_fail_intact_ones_open() {
             keyring
                 .open(full, "credentials.password:1")
                 .unwrap()
-                .as_slice(),
+                .expose_secret(),
             msg
         );
         // The case's mutations, shifted by the 6-byte header where they
@@ -156,12 +157,19 @@ fn gcm_04_truncated_and_extended_sealed_values_fail_intact_ones_open() {
         let keyring = keyring_with(&empty_key, 9, backend);
         let empty = keyring.seal(b"", "c").unwrap();
         assert_eq!(empty.as_bytes().len(), 6 + 28);
-        assert!(keyring.open(&empty, "c").unwrap().is_empty());
+        assert!(
+            keyring
+                .open(&empty, "c")
+                .unwrap()
+                .expose_secret()
+                .is_empty()
+        );
         let text = empty.to_text();
         assert!(
             keyring
                 .open(Sealed::from_text(&text).unwrap(), "c")
                 .unwrap()
+                .expose_secret()
                 .is_empty()
         );
     }
@@ -193,7 +201,7 @@ fn gcm_06_version_alg_key_id_and_owner_are_bound() {
             keyring
                 .open(&c2, "credentials.password:2")
                 .unwrap()
-                .as_slice(),
+                .expose_secret(),
             b"password of user 2"
         );
         let ctx1 = "credentials.password:1";
@@ -234,7 +242,7 @@ fn gcm_06_version_alg_key_id_and_owner_are_bound() {
         }
         // The intact value still opens.
         assert_eq!(
-            keyring.open(&c1, ctx1).unwrap().as_slice(),
+            keyring.open(&c1, ctx1).unwrap().expose_secret(),
             b"password of user 1"
         );
     }

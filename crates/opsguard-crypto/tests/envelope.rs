@@ -42,7 +42,7 @@ fn layout_is_version_alg_key_id_nonce_ciphertext_tag() {
         assert_eq!(&b[..6], &[1, 1, 1, 2, 3, 4]);
         assert_eq!(sealed.key_id(), Some(0x0102_0304));
         assert_ne!(&b[18..25], b"hunter2");
-        assert_eq!(k.open(&sealed, CTX).unwrap().as_slice(), b"hunter2");
+        assert_eq!(k.open(&sealed, CTX).unwrap().expose_secret(), b"hunter2");
     }
 }
 
@@ -84,7 +84,7 @@ fn moving_to_another_context_fails() {
         }
         // Contexts are bytes; the empty context is a context like any other.
         let empty = k.seal(b"pw", "").unwrap();
-        assert_eq!(k.open(&empty, b"").unwrap().as_slice(), b"pw");
+        assert_eq!(k.open(&empty, b"").unwrap().expose_secret(), b"pw");
         assert!(k.open(&empty, b"\0").is_err());
     }
 }
@@ -166,7 +166,7 @@ fn sealed_by_one_backend_opens_with_every_other() {
                 let msg: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
                 let sealed = a.seal(&msg, CTX).unwrap();
                 assert_eq!(
-                    b.open(&sealed, CTX).unwrap().as_slice(),
+                    b.open(&sealed, CTX).unwrap().expose_secret(),
                     msg,
                     "{sealer:?} -> {opener:?}, {len} bytes"
                 );
@@ -188,7 +188,7 @@ fn secret_strings_in_and_out() {
         k.open_secret(&bytes, CTX),
         Err(CryptoError::NotUtf8)
     ));
-    assert_eq!(k.open(&bytes, CTX).unwrap().as_slice(), &[0xff, 0xfe]);
+    assert_eq!(k.open(&bytes, CTX).unwrap().expose_secret(), &[0xff, 0xfe]);
 }
 
 #[test]
@@ -236,6 +236,8 @@ fn debug_never_shows_keys_or_plaintexts() {
     );
     let opened = k.open_secret(&sealed, CTX).unwrap();
     assert!(!format!("{opened:?}").contains("PLAINTEXT"));
+    let bytes = k.open(&sealed, CTX).unwrap();
+    assert_eq!(format!("{bytes:?}"), "SecretBox<[u8]>([REDACTED])");
     assert_eq!(
         format!("{:?}", Sealed::from(vec![1u8])),
         "Sealed { header: \"incomplete\", len: 1 }"
@@ -270,7 +272,7 @@ fn keyring_is_shareable_across_threads() {
                 for i in 0..50 {
                     let ctx = format!("t{t}:{i}");
                     let s = k.seal(ctx.as_bytes(), &ctx).unwrap();
-                    assert_eq!(k.open(&s, &ctx).unwrap().as_slice(), ctx.as_bytes());
+                    assert_eq!(k.open(&s, &ctx).unwrap().expose_secret(), ctx.as_bytes());
                 }
             })
         })
@@ -292,10 +294,10 @@ proptest! {
             let sealed = k.seal(&plaintext, &context).unwrap();
             prop_assert_eq!(sealed.as_bytes().len(), 34 + plaintext.len());
             let opened = k.open(&sealed, &context).unwrap();
-            prop_assert_eq!(opened.as_slice(), plaintext.as_slice());
+            prop_assert_eq!(opened.expose_secret(), plaintext.as_slice());
             let text = sealed.to_text();
             let reopened = k.open(Sealed::from_text(&text).unwrap(), &context).unwrap();
-            prop_assert_eq!(reopened.as_slice(), plaintext.as_slice());
+            prop_assert_eq!(reopened.expose_secret(), plaintext.as_slice());
             let mut other = context.clone();
             other.push(0);
             prop_assert!(k.open(&sealed, &other).is_err());

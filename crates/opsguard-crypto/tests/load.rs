@@ -24,10 +24,10 @@ fn env_values_load_and_open_each_others_values() {
     assert_eq!(k.primary_id(), 3);
     let unpadded = env(&format!("3:{}", K0.trim_end_matches('=')), "3").unwrap();
     let sealed = k.seal(b"x", "c").unwrap();
-    assert_eq!(unpadded.open(&sealed, "c").unwrap().as_slice(), b"x");
+    assert_eq!(unpadded.open(&sealed, "c").unwrap().expose_secret(), b"x");
     // Export and reload gives the same keys.
     let again = env(k.to_env_value().expose_secret(), "3").unwrap();
-    assert_eq!(again.open(&sealed, "c").unwrap().as_slice(), b"x");
+    assert_eq!(again.open(&sealed, "c").unwrap().expose_secret(), b"x");
     assert_eq!(k.to_env_value().expose_secret(), format!("2:{K1},3:{K0}"));
 }
 
@@ -188,7 +188,7 @@ fn keyring_file_format() {
     let back = Keyring::from_file(&out).unwrap();
     assert_eq!(back.key_ids(), [2, 3]);
     let sealed = k.seal(b"x", "c").unwrap();
-    assert_eq!(back.open(&sealed, "c").unwrap().as_slice(), b"x");
+    assert_eq!(back.open(&sealed, "c").unwrap().expose_secret(), b"x");
     // write_file never overwrites.
     assert!(matches!(
         k.write_file(&out),
@@ -291,7 +291,7 @@ fn generated_keyrings_export_and_reload() {
         .unwrap()
         .build()
         .unwrap();
-    assert_eq!(back.open(&sealed, "c").unwrap().as_slice(), b"x");
+    assert_eq!(back.open(&sealed, "c").unwrap().expose_secret(), b"x");
     let err = KeyringBuilder::from_file_text("", "secret manager").unwrap_err();
     assert_eq!(err.to_string(), "secret manager: no primary key is named");
     let key = Key::generate().unwrap();

@@ -8,6 +8,7 @@
 )]
 
 use opsguard_crypto::{Backend, CryptoError, Key, Keyring, Rotated, RotationStats};
+use secrecy::ExposeSecret as _;
 
 fn key(n: u8) -> Key {
     Key::from_bytes(&[n; 32]).unwrap()
@@ -54,7 +55,7 @@ fn reencrypt_round_trip_across_three_key_generations() {
         assert_eq!(s3.key_id(), Some(3));
         // Generation 3 opens every generation's value.
         for s in [&s1, &s2, &s3] {
-            assert_eq!(g3.open(s, ctx).unwrap().as_slice(), b"ssh password");
+            assert_eq!(g3.open(s, ctx).unwrap().expose_secret(), b"ssh password");
         }
         // Once keys 1 and 2 are retired, only the rotated value opens.
         let retired = Keyring::builder()
@@ -63,7 +64,10 @@ fn reencrypt_round_trip_across_three_key_generations() {
             .with_backend(backend)
             .build()
             .unwrap();
-        assert_eq!(retired.open(&s3, ctx).unwrap().as_slice(), b"ssh password");
+        assert_eq!(
+            retired.open(&s3, ctx).unwrap().expose_secret(),
+            b"ssh password"
+        );
         assert!(matches!(retired.open(&s1, ctx), Err(CryptoError::Decrypt)));
         // Re-encryption keeps the context binding.
         assert!(g3.reencrypt(&s1, "credentials.password:8").is_err());
@@ -145,7 +149,7 @@ fn batch_rotation_interrupted_and_resumed_in_the_middle() {
     for (id, ctx, sealed) in &rows {
         assert!(!g3.needs_reencrypt(sealed));
         assert_eq!(
-            g3.open(sealed, ctx).unwrap().as_slice(),
+            g3.open(sealed, ctx).unwrap().expose_secret(),
             format!("pw-{id}").as_bytes()
         );
     }
