@@ -1,0 +1,334 @@
+//! One behavioural suite, written once and run against the in-memory stores
+//! of opsguard-token and opsguard-auth (the reference behaviour), this
+//! crate's stores on SQLite, and on PostgreSQL when
+//! `OPSGUARD_TEST_POSTGRES_URL` is set (otherwise those tests print a note
+//! and pass).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use opsguard_auth::{AuditEvent, AuditKind, ManualClock, Throttle, ThrottlePolicy};
+use opsguard_token::FamilyId;
+use opsguard_token::refresh::{NewFamily, RotateOutcome, Rotation};
+use support::{Harness, T0, t0, throttle_keys, unique};
+
+use RotateOutcome::{Inactive, ReuseDetected, Rotated};
+
+/// Generates, for each `name => suite`, the tests `memory::name`,
+/// `sqlite::name` and `postgres::name`.
+macro_rules! on_every_backend {
+    ($($name:ident => $suite:path;)*) => {
+        mod memory {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let h = Harness::memory();
+                    $suite(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let h = Harness::sqlite().await;
+                    $suite(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(h) = Harness::postgres(stringify!($name)).await else {
+                        return;
+                    };
+                    $suite(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend! {
+    refresh_rotation_then_reuse_revokes_the_family => rotation_then_reuse;
+    refresh_missing_expired_and_extended_families => missing_expired_and_extended;
+    refresh_grace_window_accepts_one_late_retry => grace_window;
+    refresh_grace_window_ends_exactly_at_its_length => grace_window_boundary;
+    refresh_revoke_family_and_user => revoke_family_and_user;
+    refresh_purge_deletes_expired_families_revoked_or_not => purge_families;
+    refresh_duplicate_family_id_is_an_internal_error => duplicate_family;
+    denylist_entries_expire_with_their_token => denylist_expiry;
+    throttle_counts_slide_expire_and_clear => throttle_counters;
+    throttle_ttl_beyond_representable_time_never_expires => throttle_no_expiry;
+    throttle_flow_refuses_after_repeated_failures => throttle_flow;
+    audit_events_read_back_newest_first => audit_order;
+}
+
+fn family() -> FamilyId {
+    FamilyId::new(unique("fam"))
+}
+
+async fn create(h: &Harness, fam: &FamilyId, user: &str, jti: &str, expires_at: i64) {
+    h.refresh
+        .create(&NewFamily::new(fam.clone(), user, jti, T0, expires_at))
+        .await
+        .unwrap();
+}
+
+async fn rotate(
+    h: &Harness,
+    fam: &FamilyId,
+    presented: &str,
+    next: &str,
+    now: i64,
+    grace: i64,
+) -> RotateOutcome {
+    h.refresh
+        .rotate(&Rotation::new(
+            fam.clone(),
+            presented,
+            next,
+            now + 3600,
+            now,
+            grace,
+        ))
+        .await
+        .unwrap()
+}
+
+async fn rotation_then_reuse(h: &Harness) {
+    let fam = family();
+    create(h, &fam, "u1", "j1", T0 + 3600).await;
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 10, 0).await, Rotated);
+    assert_eq!(rotate(h, &fam, "j2", "j3", T0 + 20, 0).await, Rotated);
+    // An older token of the family comes back: replay. The family is revoked…
+    assert_eq!(rotate(h, &fam, "j1", "j4", T0 + 30, 0).await, ReuseDetected);
+    // …so the newest token, legitimately held, fails too.
+    assert_eq!(rotate(h, &fam, "j3", "j5", T0 + 40, 0).await, Inactive);
+    // Revoking it again reports that it was already revoked.
+    assert!(!h.refresh.revoke_family(&fam).await.unwrap());
+
+    // The token just replaced, presented again at once without a grace
+    // window, is reuse as well.
+    let other = family();
+    create(h, &other, "u1", "k1", T0 + 3600).await;
+    assert_eq!(rotate(h, &other, "k1", "k2", T0 + 10, 0).await, Rotated);
+    assert_eq!(rotate(h, &other, "k1", "k3", T0 + 10, 0).await, ReuseDetected);
+    assert_eq!(rotate(h, &other, "k2", "k4", T0 + 10, 0).await, Inactive);
+}
+
+async fn missing_expired_and_extended(h: &Harness) {
+    assert_eq!(rotate(h, &family(), "j1", "j2", T0, 0).await, Inactive);
+
+    // Expired at `expires_at <= now`: inactive, and nothing is written.
+    let fam = family();
+    create(h, &fam, "u1", "j1", T0 + 100).await;
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 100, 0).await, Inactive);
+    assert_eq!(rotate(h, &fam, "j0", "j2", T0 + 200, 0).await, Inactive);
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 99, 0).await, Rotated);
+
+    // A rotation moves the family's expiry to the new token's.
+    let fam = family();
+    create(h, &fam, "u1", "j1", T0 + 100).await;
+    let extend = Rotation::new(fam.clone(), "j1", "j2", T0 + 1000, T0 + 50, 0);
+    assert_eq!(h.refresh.rotate(&extend).await.unwrap(), Rotated);
+    assert_eq!(rotate(h, &fam, "j2", "j3", T0 + 999, 0).await, Rotated);
+}
+
+async fn grace_window(h: &Harness) {
+    let fam = family();
+    create(h, &fam, "u1", "j1", T0 + 3600).await;
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 10, 30).await, Rotated);
+    // The replaced token, once more within 30 s: a retry whose answer was
+    // lost. It rotates again; previous and rotated_at stay.
+    assert_eq!(rotate(h, &fam, "j1", "j3", T0 + 39, 30).await, Rotated);
+    // The retry's token j3 is now current: it rotates, and becomes the
+    // previous token.
+    assert_eq!(rotate(h, &fam, "j3", "j4", T0 + 45, 30).await, Rotated);
+    // j1 is now two generations old, outside any grace: reuse.
+    assert_eq!(rotate(h, &fam, "j1", "j5", T0 + 46, 30).await, ReuseDetected);
+    assert_eq!(rotate(h, &fam, "j4", "j6", T0 + 47, 30).await, Inactive);
+}
+
+async fn grace_window_boundary(h: &Harness) {
+    let fam = family();
+    create(h, &fam, "u1", "j1", T0 + 3600).await;
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 10, 30).await, Rotated);
+    // rotated_at + grace = T0 + 40 is already outside (`now < rotated_at + grace`).
+    assert_eq!(rotate(h, &fam, "j1", "j3", T0 + 40, 30).await, ReuseDetected);
+
+    // A grace window that would overflow `rotated_at + grace` still works.
+    let fam = family();
+    create(h, &fam, "u1", "j1", T0 + 3600).await;
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 10, i64::MAX).await, Rotated);
+    assert_eq!(rotate(h, &fam, "j1", "j3", T0 + 20, i64::MAX).await, Rotated);
+}
+
+async fn revoke_family_and_user(h: &Harness) {
+    let alice = unique("alice");
+    let bob = unique("bob");
+    let (a1, a2, b1) = (family(), family(), family());
+    create(h, &a1, &alice, "a1", T0 + 3600).await;
+    create(h, &a2, &alice, "a2", T0 + 3600).await;
+    create(h, &b1, &bob, "b1", T0 + 3600).await;
+
+    assert_eq!(h.refresh.revoke_user(&alice).await.unwrap(), 2);
+    assert_eq!(h.refresh.revoke_user(&alice).await.unwrap(), 0);
+    assert_eq!(rotate(h, &a1, "a1", "a1'", T0 + 1, 0).await, Inactive);
+    assert_eq!(rotate(h, &a2, "a2", "a2'", T0 + 1, 0).await, Inactive);
+    assert_eq!(rotate(h, &b1, "b1", "b2", T0 + 1, 0).await, Rotated);
+
+    assert!(h.refresh.revoke_family(&b1).await.unwrap());
+    assert!(!h.refresh.revoke_family(&b1).await.unwrap());
+    assert!(!h.refresh.revoke_family(&family()).await.unwrap());
+    assert_eq!(rotate(h, &b1, "b2", "b3", T0 + 2, 0).await, Inactive);
+}
+
+async fn purge_families(h: &Harness) {
+    let (e1, e2, e3) = (family(), family(), family());
+    create(h, &e1, "u1", "e1", T0 + 10).await;
+    create(h, &e2, "u1", "e2", T0 + 20).await;
+    create(h, &e3, "u2", "e3", T0 + 15).await;
+    assert!(h.refresh.revoke_family(&e3).await.unwrap());
+
+    assert_eq!(h.refresh.purge_expired(T0 + 15).await.unwrap(), 2);
+    assert_eq!(h.refresh.purge_expired(T0 + 15).await.unwrap(), 0);
+    // e2 is untouched; e3 is gone, so revoking it finds nothing.
+    assert_eq!(rotate(h, &e2, "e2", "e2'", T0 + 16, 0).await, Rotated);
+    assert!(!h.refresh.revoke_family(&e3).await.unwrap());
+    // A purged family id can be used again (ids are random; this shows
+    // the row is really gone).
+    create(h, &e1, "u1", "e1", T0 + 100).await;
+}
+
+async fn duplicate_family(h: &Harness) {
+    let fam = family();
+    create(h, &fam, "u1", "j1", T0 + 100).await;
+    let err = h
+        .refresh
+        .create(&NewFamily::new(fam.clone(), "u2", "x", T0, T0 + 100))
+        .await
+        .unwrap_err();
+    assert!(!err.is_unavailable());
+    // The first family is intact.
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 1, 0).await, Rotated);
+}
+
+async fn denylist_expiry(h: &Harness) {
+    let iss = "https://auth.example";
+    let jti = unique("jti");
+    h.denylist.deny(iss, &jti, T0 + 100).await.unwrap();
+    assert!(h.denylist.is_denied(iss, &jti, T0 + 99).await.unwrap());
+    assert!(!h.denylist.is_denied(iss, &jti, T0 + 100).await.unwrap());
+    // Keyed by (iss, jti): another issuer's token with the same jti is not denied.
+    assert!(!h.denylist.is_denied("https://other", &jti, T0).await.unwrap());
+    assert!(!h.denylist.is_denied(iss, "other", T0).await.unwrap());
+
+    // Denying twice keeps the later expiry.
+    h.denylist.deny(iss, &jti, T0 + 50).await.unwrap();
+    assert!(h.denylist.is_denied(iss, &jti, T0 + 99).await.unwrap());
+    h.denylist.deny(iss, &jti, T0 + 200).await.unwrap();
+    assert!(h.denylist.is_denied(iss, &jti, T0 + 150).await.unwrap());
+
+    let short = unique("jti");
+    h.denylist.deny(iss, &short, T0 + 10).await.unwrap();
+    assert_eq!(h.denylist.purge_expired(T0 + 150).await.unwrap(), 1);
+    assert_eq!(h.denylist.purge_expired(T0 + 150).await.unwrap(), 0);
+    assert!(h.denylist.is_denied(iss, &jti, T0 + 150).await.unwrap());
+}
+
+async fn throttle_counters(h: &Harness) {
+    let keys = throttle_keys(&unique("acct")).await;
+    let (k1, k2) = (&keys[0], &keys[1]);
+    let ttl = Duration::from_secs(60);
+    // Sub-second times round-trip (the SQL stores keep microseconds).
+    let t = t0() + Duration::from_micros(1_500_000);
+    let s = |secs| t + Duration::from_secs(secs);
+
+    assert_eq!(h.throttle.read(k1, t).await.unwrap(), None);
+    let c = h.throttle.increment(k1, t, ttl).await.unwrap();
+    assert_eq!((c.count(), c.last_failure()), (1, t));
+    let c = h.throttle.increment(k1, s(10), ttl).await.unwrap();
+    assert_eq!((c.count(), c.last_failure()), (2, s(10)));
+
+    // The expiry slides with each increment: now at s(70).
+    let c = h.throttle.read(k1, s(69)).await.unwrap().unwrap();
+    assert_eq!((c.count(), c.last_failure()), (2, s(10)));
+    assert_eq!(h.throttle.read(k1, s(70)).await.unwrap(), None);
+    // An expired counter starts again from zero.
+    let c = h.throttle.increment(k1, s(70), ttl).await.unwrap();
+    assert_eq!((c.count(), c.last_failure()), (1, s(70)));
+
+    // Keys are independent.
+    assert_eq!(h.throttle.read(k2, s(70)).await.unwrap(), None);
+    h.throttle.increment(k2, s(70), ttl).await.unwrap();
+
+    h.throttle.clear(k1).await.unwrap();
+    assert_eq!(h.throttle.read(k1, s(71)).await.unwrap(), None);
+    h.throttle.clear(k1).await.unwrap();
+    assert_eq!(h.throttle.read(k2, s(71)).await.unwrap().map(|c| c.count()), Some(1));
+    let c = h.throttle.increment(k1, s(72), ttl).await.unwrap();
+    assert_eq!(c.count(), 1);
+}
+
+async fn throttle_no_expiry(h: &Harness) {
+    let keys = throttle_keys(&unique("acct")).await;
+    h.throttle
+        .increment(&keys[0], t0(), Duration::MAX)
+        .await
+        .unwrap();
+    let far = t0() + Duration::from_secs(1 << 40);
+    assert_eq!(h.throttle.read(&keys[0], far).await.unwrap().map(|c| c.count()), Some(1));
+}
+
+async fn throttle_flow(h: &Harness) {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let throttle = Throttle::with_clock(ThrottlePolicy::default(), h.throttle.clone(), clock.clone());
+    let account = unique("alice");
+    let client = "203.0.113.9".parse().unwrap();
+    for _ in 0..4 {
+        throttle.check(&account, client).await.unwrap().fail().await.unwrap();
+    }
+    let refused = throttle.check(&account, client).await.err().unwrap();
+    assert_eq!(opsguard_core::Error::from(refused).retry_after_secs(), Some(1));
+    // After the delay the owner may try again, and a success clears the pair.
+    clock.advance(Duration::from_secs(1));
+    let attempt = throttle.check(&account, client).await.unwrap();
+    assert_eq!(attempt.prior_failures(), 4);
+    attempt.succeed().await.unwrap();
+    let attempt = throttle.check(&account, client).await.unwrap();
+    assert!(attempt.is_known_client());
+    assert_eq!(attempt.prior_failures(), 0);
+}
+
+async fn audit_order(h: &Harness) {
+    let at = UNIX_EPOCH + Duration::from_secs(T0.unsigned_abs());
+    for (kind, user) in [
+        (AuditKind::AuthnLoginFail, "1"),
+        (AuditKind::AuthnLoginSuccess, "1"),
+        (AuditKind::AuthnTokenReuse, "2"),
+    ] {
+        h.audit
+            .record(&AuditEvent::at(kind, at).with_user_id(user))
+            .await
+            .unwrap();
+    }
+    let events = h.audit_events().await;
+    let expected = [
+        ("authn_token_reuse", "2"),
+        ("authn_login_success", "1"),
+        ("authn_login_fail", "1"),
+    ]
+    .map(|(k, u)| (k.to_owned(), Some(u.to_owned())));
+    assert_eq!(events, expected);
+}
