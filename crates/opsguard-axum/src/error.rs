@@ -14,9 +14,6 @@ pub enum ConfigError {
         /// The header, lowercase.
         header: &'static str,
     },
-    /// A size limit of zero bytes was given.
-    #[error("body limit must be at least 1 byte")]
-    ZeroBodyLimit,
 }
 
 impl From<ConfigError> for opsguard_core::Error {

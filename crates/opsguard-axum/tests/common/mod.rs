@@ -87,3 +87,134 @@ pub fn json(method: &str, uri: &str, body: impl Into<Body>) -> Request<Body> {
         .body(body.into())
         .unwrap()
 }
+
+// --- an OpsGuard over in-memory stores, with fast test password hashing ---
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::extract::ConnectInfo;
+use opsguard_auth::{
+    Authenticator, ClientIpResolver, ManualClock, MemoryDirectory, MemorySink, MemoryThrottleStore,
+    Throttle, ThrottlePolicy, UserRecord,
+};
+use opsguard_axum::OpsGuard;
+use opsguard_password::{Argon2Params, AsyncHasher, Hasher};
+use opsguard_rbac::{Policy, SharedPolicy};
+use opsguard_token::refresh::{MemoryRefreshStore, RefreshRotation};
+use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey, Subject};
+use secrecy::SecretString;
+
+pub const ISSUER: &str = "https://auth.example";
+pub const AUDIENCE: &str = "opsconductor";
+pub const ALICE_PASSWORD: &str = "plum kettle orbit saffron";
+
+pub struct Fixture {
+    pub guard: OpsGuard,
+    /// Mints access tokens with the guard's keys.
+    pub issuer: Issuer,
+    pub keys: KeySet,
+    pub directory: Arc<MemoryDirectory>,
+    pub audit: Arc<MemorySink>,
+    pub hasher: Hasher,
+}
+
+impl Fixture {
+    /// No trusted proxy.
+    pub fn new() -> Self {
+        Self::with_resolver(ClientIpResolver::new())
+    }
+
+    pub fn with_resolver(resolver: ClientIpResolver) -> Self {
+        Self::build(Algorithm::EdDsa, resolver)
+    }
+
+    pub fn build(alg: Algorithm, resolver: ClientIpResolver) -> Self {
+        let keys = KeySet::builder()
+            .primary(SigningKey::generate(alg).unwrap().with_kid("k1"))
+            .build()
+            .unwrap();
+        let issuer = Issuer::builder(keys.clone(), ISSUER, AUDIENCE)
+            .build()
+            .unwrap();
+        let verifier = issuer.verifier().unwrap();
+        let rotation = RefreshRotation::builder(
+            Issuer::builder(keys.clone(), ISSUER, AUDIENCE)
+                .build()
+                .unwrap(),
+            Arc::new(MemoryRefreshStore::new()),
+        )
+        .build()
+        .unwrap();
+        let hasher = Hasher::builder()
+            .with_argon2id(Argon2Params::new(64, 1, 1))
+            .dangerous_allow_weak_params()
+            .build()
+            .unwrap();
+        let directory = Arc::new(MemoryDirectory::new());
+        let audit = Arc::new(MemorySink::new());
+        // The throttle's time stands still, so delays never run out mid-test.
+        let clock = Arc::new(ManualClock::new(
+            UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        ));
+        let throttle = Throttle::with_clock(
+            ThrottlePolicy::default(),
+            Arc::new(MemoryThrottleStore::new()),
+            clock,
+        );
+        let authenticator = Authenticator::builder(
+            directory.clone(),
+            Arc::new(AsyncHasher::new(hasher.clone())),
+            rotation,
+            verifier,
+        )
+        .with_throttle(throttle)
+        .with_audit_sink(audit.clone())
+        .build();
+        let guard = OpsGuard::builder(authenticator, SharedPolicy::new(Policy::opsconductor()))
+            .with_client_ip_resolver(resolver)
+            .with_jwks(&keys.to_jwks())
+            .build();
+        Self {
+            guard,
+            issuer,
+            keys,
+            directory,
+            audit,
+            hasher,
+        }
+    }
+
+    /// An access token for user `id` with `roles`.
+    pub fn token(&self, id: &str, username: &str, roles: &[&str]) -> String {
+        let subject = Subject::new(id, username).with_roles(roles.iter().copied());
+        self.issuer
+            .issue_access(&subject)
+            .unwrap()
+            .expose_secret()
+            .to_owned()
+    }
+
+    /// Registers `username` with `password` as user `id` holding `roles`.
+    pub fn register(&self, id: &str, username: &str, password: &str, roles: &[&str]) {
+        let hash = self.hasher.hash(&SecretString::from(password)).unwrap();
+        let user = UserRecord::new(id, username, hash).with_roles(roles.iter().copied());
+        self.directory.insert(user);
+    }
+}
+
+/// `request` as if it arrived on a socket from `peer`.
+pub fn from_peer(mut request: Request<Body>, peer: &str) -> Request<Body> {
+    let peer: SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request
+}
+
+/// `request` with `Authorization: value`.
+pub fn with_auth(mut request: Request<Body>, value: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .append("authorization", http::HeaderValue::from_str(value).unwrap());
+    request
+}

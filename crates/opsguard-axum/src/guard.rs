@@ -1,0 +1,240 @@
+//! [`OpsGuard`]: the one state handle the extractors and handlers read.
+
+use std::fmt;
+use std::sync::Arc;
+
+use opsguard_auth::{Authenticator, ClientIpResolver, Principal};
+use opsguard_core::Error;
+use opsguard_rbac::{Resource, SharedPolicy};
+use opsguard_token::Verifier;
+use opsguard_token::jwks::Jwks;
+
+use crate::CurrentUser;
+
+/// Everything the extractors and the token handlers need, behind one
+/// cheaply cloneable handle (an `Arc` inside).
+///
+/// Keep it in your own state type and give axum a way to reach it with
+/// `FromRef`; [`CurrentUser`], [`RequireAdmin`](crate::RequireAdmin),
+/// [`ClientIp`](crate::ClientIp) and the handlers of
+/// [`auth_router`](crate::auth_router) find it there:
+///
+/// ```
+/// use axum::extract::FromRef;
+/// use opsguard_axum::OpsGuard;
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     guard: OpsGuard,
+///     // db: Pool, ...
+/// }
+///
+/// impl FromRef<AppState> for OpsGuard {
+///     fn from_ref(state: &AppState) -> Self {
+///         state.guard.clone()
+///     }
+/// }
+/// ```
+///
+/// Two kinds of service use it:
+///
+/// * the one that logs users in ([`OpsGuard::builder`]) holds an
+///   [`Authenticator`] with the login, refresh and logout flows;
+/// * a service that only accepts tokens ([`OpsGuard::verifier_builder`])
+///   holds a [`Verifier`]; the token handlers answer 404 there.
+#[derive(Clone)]
+pub struct OpsGuard {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    source: Source,
+    policy: Arc<SharedPolicy>,
+    client_ip: ClientIpResolver,
+    jwks: Option<Arc<str>>,
+}
+
+/// Where principals come from.
+enum Source {
+    Flows(Box<Authenticator>),
+    VerifyOnly(Verifier),
+}
+
+impl OpsGuard {
+    /// A guard for the service that logs users in, deciding with `policy`.
+    pub fn builder(
+        authenticator: Authenticator,
+        policy: impl Into<Arc<SharedPolicy>>,
+    ) -> OpsGuardBuilder {
+        OpsGuardBuilder::new(Source::Flows(Box::new(authenticator)), policy.into())
+    }
+
+    /// A guard for a service that only accepts tokens issued elsewhere.
+    pub fn verifier_builder(
+        verifier: Verifier,
+        policy: impl Into<Arc<SharedPolicy>>,
+    ) -> OpsGuardBuilder {
+        OpsGuardBuilder::new(Source::VerifyOnly(verifier), policy.into())
+    }
+
+    /// The login, refresh and logout flows, when this guard has them.
+    #[must_use]
+    pub fn authenticator(&self) -> Option<&Authenticator> {
+        match &self.inner.source {
+            Source::Flows(authenticator) => Some(authenticator),
+            Source::VerifyOnly(_) => None,
+        }
+    }
+
+    /// The authorization policy.
+    #[must_use]
+    pub fn policy(&self) -> &SharedPolicy {
+        &self.inner.policy
+    }
+
+    /// The resolver of client addresses (trusted proxies).
+    #[must_use]
+    pub fn client_ip_resolver(&self) -> &ClientIpResolver {
+        &self.inner.client_ip
+    }
+
+    /// The published JWKS document, if one was given.
+    #[must_use]
+    pub fn jwks_json(&self) -> Option<&str> {
+        self.inner.jwks.as_deref()
+    }
+
+    /// The caller of a request carrying the `Authorization` header values
+    /// `authorization`: opsguard-auth's `authenticate`.
+    ///
+    /// # Errors
+    ///
+    /// 401 without a credential or with a refused one (one generic answer).
+    pub fn authenticate<'a, I, T>(&self, authorization: I) -> Result<Principal, Error>
+    where
+        I: IntoIterator<Item = &'a T>,
+        T: AsRef<[u8]> + ?Sized + 'a,
+    {
+        match &self.inner.source {
+            Source::Flows(authenticator) => authenticator.authenticate(authorization),
+            Source::VerifyOnly(verifier) => opsguard_auth::authenticate(verifier, authorization),
+        }
+    }
+
+    /// Require that `user` may do `action` (`"jobs:delete"`) on `resource`
+    /// (built from the stored row: `Resource::owned("jobs", job.id,
+    /// job.owner_id)`), by the current policy. One line in a handler:
+    ///
+    /// ```
+    /// use axum::extract::State;
+    /// use opsguard_axum::{ApiError, CurrentUser, OpsGuard, Path};
+    /// use opsguard_rbac::Resource;
+    ///
+    /// async fn delete_job(
+    ///     State(guard): State<OpsGuard>,
+    ///     user: CurrentUser,
+    ///     Path(id): Path<i64>,
+    /// ) -> Result<&'static str, ApiError> {
+    ///     let owner_id = 42; // loaded with the job
+    ///     guard.require(&user, "jobs:delete", &Resource::owned("jobs", id, owner_id))?;
+    ///     Ok("deleted")
+    /// }
+    /// # let _: axum::Router<OpsGuard> = axum::Router::new()
+    /// #     .route("/jobs/{id}", axum::routing::delete(delete_job));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// 403 when the policy does not allow it; 401 when the token's `sub`
+    /// is not a user id the policy can compare.
+    pub fn require(
+        &self,
+        user: &CurrentUser,
+        action: &str,
+        resource: &Resource<'_>,
+    ) -> Result<(), Error> {
+        let subject = user.principal().to_rbac_subject()?;
+        self.inner.policy.require(&subject, action, resource)?;
+        Ok(())
+    }
+
+    /// Require that `user` holds `role` (directly or by inheritance).
+    ///
+    /// # Errors
+    ///
+    /// 403 when the user does not; 401 as for [`require`](Self::require).
+    pub fn require_role(&self, user: &CurrentUser, role: &str) -> Result<(), Error> {
+        let subject = user.principal().to_rbac_subject()?;
+        self.inner.policy.require_role(&subject, role)?;
+        Ok(())
+    }
+}
+
+impl fmt::Debug for OpsGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.inner.source {
+            Source::Flows(authenticator) => &**authenticator as &dyn fmt::Debug,
+            Source::VerifyOnly(verifier) => verifier as &dyn fmt::Debug,
+        };
+        f.debug_struct("OpsGuard")
+            .field("source", source)
+            .field("policy", &self.inner.policy)
+            .field("client_ip", &self.inner.client_ip)
+            .field("jwks", &self.inner.jwks.is_some())
+            .finish()
+    }
+}
+
+/// Builds an [`OpsGuard`].
+#[must_use]
+pub struct OpsGuardBuilder {
+    source: Source,
+    policy: Arc<SharedPolicy>,
+    client_ip: ClientIpResolver,
+    jwks: Option<Arc<str>>,
+}
+
+impl OpsGuardBuilder {
+    fn new(source: Source, policy: Arc<SharedPolicy>) -> Self {
+        Self {
+            source,
+            policy,
+            client_ip: ClientIpResolver::new(),
+            jwks: None,
+        }
+    }
+
+    /// Find client addresses with `resolver` (trusted proxies). By default
+    /// no proxy is trusted: the socket peer is the client and
+    /// `X-Forwarded-For` is ignored.
+    pub fn with_client_ip_resolver(mut self, resolver: ClientIpResolver) -> Self {
+        self.client_ip = resolver;
+        self
+    }
+
+    /// Publish `jwks` (the public keys of the signing key set) from the
+    /// JWKS handler.
+    pub fn with_jwks(mut self, jwks: &Jwks) -> Self {
+        self.jwks = Some(Arc::from(jwks.to_json()));
+        self
+    }
+
+    /// The guard.
+    #[must_use]
+    pub fn build(self) -> OpsGuard {
+        OpsGuard {
+            inner: Arc::new(Inner {
+                source: self.source,
+                policy: self.policy,
+                client_ip: self.client_ip,
+                jwks: self.jwks,
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for OpsGuardBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpsGuardBuilder").finish_non_exhaustive()
+    }
+}
