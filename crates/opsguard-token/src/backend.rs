@@ -61,7 +61,8 @@ pub(crate) fn generate_pkcs8(alg: Algorithm) -> Result<Zeroizing<Vec<u8>>, Token
 pub(crate) fn public_key(alg: Algorithm, pkcs8: &[u8]) -> Result<(Jwk, DecodingKey), TokenError> {
     match alg {
         Algorithm::EdDsa => {
-            let secret = ed25519_dalek::SigningKey::from_pkcs8_der(pkcs8).map_err(|_| INVALID_PRIVATE)?;
+            let secret =
+                ed25519_dalek::SigningKey::from_pkcs8_der(pkcs8).map_err(|_| INVALID_PRIVATE)?;
             let public = secret.verifying_key();
             let decoding = DecodingKey::from_ed_der(public.as_bytes());
             Ok((okp_jwk(public.as_bytes()), decoding))
@@ -88,7 +89,8 @@ pub(crate) fn decoding_key_from_jwk(alg: Algorithm, jwk: &Jwk) -> Result<Decodin
         {
             let x = decode_coordinate(&okp.x)?;
             let bytes: [u8; 32] = x.as_slice().try_into().map_err(|_| INVALID_PUBLIC)?;
-            let public = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| INVALID_PUBLIC)?;
+            let public =
+                ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| INVALID_PUBLIC)?;
             if public.is_weak() || public.as_bytes() != &bytes {
                 return Err(INVALID_PUBLIC);
             }

@@ -480,7 +480,14 @@ mod tests {
     fn time_claims_must_be_integers() {
         assert!(access(&format!(r#"{{{BASE},"aud":"a","exp":10}}"#)).is_ok());
         for exp in [
-            r#""10""#, "true", "null", "[10]", r#"{"n":1}"#, "1.5", "1e400", "-1.0",
+            r#""10""#,
+            "true",
+            "null",
+            "[10]",
+            r#"{"n":1}"#,
+            "1.5",
+            "1e400",
+            "-1.0",
             "9223372036854775808",
         ] {
             let json = format!(r#"{{{BASE},"aud":"a","exp":{exp}}}"#);
@@ -502,10 +509,18 @@ mod tests {
     fn audience_round_trips_as_string_or_array() {
         let one = access(&format!(r#"{{{BASE},"aud":"a","exp":1}}"#)).unwrap();
         assert_eq!(one.audience(), ["a"]);
-        assert!(serde_json::to_string(&one).unwrap().contains(r#""aud":"a""#));
+        assert!(
+            serde_json::to_string(&one)
+                .unwrap()
+                .contains(r#""aud":"a""#)
+        );
         let two = access(&format!(r#"{{{BASE},"aud":["a","b"],"exp":1}}"#)).unwrap();
         assert_eq!(two.audience(), ["a", "b"]);
-        assert!(serde_json::to_string(&two).unwrap().contains(r#""aud":["a","b"]"#));
+        assert!(
+            serde_json::to_string(&two)
+                .unwrap()
+                .contains(r#""aud":["a","b"]"#)
+        );
         for bad in ["null", "7", r#"["a",7]"#, "{}"] {
             assert!(access(&format!(r#"{{{BASE},"aud":{bad},"exp":1}}"#)).is_err());
         }

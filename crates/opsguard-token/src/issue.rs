@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use crate::TokenError;
 use crate::claims::{
-    AccessClaims, FamilyId, NoCustomClaims, RESERVED_CLAIMS, RefreshClaims, ServiceClaims,
-    Subject, TokenUse,
+    AccessClaims, FamilyId, NoCustomClaims, RESERVED_CLAIMS, RefreshClaims, ServiceClaims, Subject,
+    TokenUse,
 };
 use crate::clock::{Clock, SystemClock, secs};
 use crate::key::{KeySet, SigningKey};
@@ -152,7 +152,13 @@ impl Issuer {
     /// [`TokenError::Signing`] if the backend fails to sign.
     pub fn issue_access(&self, subject: &Subject) -> Result<IssuedToken, TokenError> {
         let claims = self.access_claims(subject, NoCustomClaims {}, self.clock.now());
-        self.sign(TokenUse::Access, &claims, claims.iat.unwrap_or(0), claims.exp, claims.jti.clone())
+        self.sign(
+            TokenUse::Access,
+            &claims,
+            claims.iat.unwrap_or(0),
+            claims.exp,
+            claims.jti.clone(),
+        )
     }
 
     /// An access token for `subject` that also carries `custom` claims.
@@ -171,7 +177,13 @@ impl Issuer {
     ) -> Result<IssuedToken, TokenError> {
         let custom = custom_object(custom)?;
         let claims = self.access_claims(subject, custom, self.clock.now());
-        self.sign(TokenUse::Access, &claims, claims.iat.unwrap_or(0), claims.exp, claims.jti.clone())
+        self.sign(
+            TokenUse::Access,
+            &claims,
+            claims.iat.unwrap_or(0),
+            claims.exp,
+            claims.jti.clone(),
+        )
     }
 
     /// A service token: `service` (the caller, `sub`) may call `audience`
@@ -205,7 +217,13 @@ impl Issuer {
             token_use: TokenUse::Service,
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
         };
-        self.sign(TokenUse::Service, &claims, now, claims.exp, claims.jti.clone())
+        self.sign(
+            TokenUse::Service,
+            &claims,
+            now,
+            claims.exp,
+            claims.jti.clone(),
+        )
     }
 
     /// A verifier for this issuer's access tokens: same keys, issuer,
@@ -310,7 +328,13 @@ impl Issuer {
             None => self.issue_access(subject),
             Some(custom) => {
                 let claims = self.access_claims(subject, custom, self.clock.now());
-                self.sign(TokenUse::Access, &claims, claims.iat.unwrap_or(0), claims.exp, claims.jti.clone())
+                self.sign(
+                    TokenUse::Access,
+                    &claims,
+                    claims.iat.unwrap_or(0),
+                    claims.exp,
+                    claims.jti.clone(),
+                )
             }
         }
     }
@@ -338,12 +362,9 @@ impl Issuer {
         token.push_str(header);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
-        let signature = jsonwebtoken::crypto::sign(
-            token.as_bytes(),
-            key.encoding(),
-            key.algorithm().to_jwt(),
-        )
-        .map_err(|_| TokenError::Signing)?;
+        let signature =
+            jsonwebtoken::crypto::sign(token.as_bytes(), key.encoding(), key.algorithm().to_jwt())
+                .map_err(|_| TokenError::Signing)?;
         token.push('.');
         token.push_str(&signature);
         Ok(IssuedToken {
@@ -477,7 +498,9 @@ impl IssuerBuilder {
         }
         let refresh_audience = self.refresh_audience.unwrap_or_else(|| self.issuer.clone());
         if refresh_audience.is_empty() || refresh_audience == self.access_audience {
-            return config("refresh audience must be non-empty and differ from the access audience");
+            return config(
+                "refresh audience must be non-empty and differ from the access audience",
+            );
         }
         if self.access_ttl.as_secs() == 0 || self.access_ttl > MAX_ACCESS_TTL {
             return config("access ttl must be 1 second to 1 day");

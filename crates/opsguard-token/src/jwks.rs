@@ -68,7 +68,7 @@ impl Jwks {
             .entries()
             .iter()
             .filter(|e| e.state != KeyState::Retired)
-            .filter_map(|e| e.verifying.public_jwk().cloned())
+            .filter_map(|e| e.verifying.public_jwk())
             .collect();
         Self {
             set: JwkSet { keys },
@@ -177,7 +177,12 @@ impl KeySet {
 
 /// One JWK: `Ok(None)` when it is skipped.
 fn import(raw: RawJwk) -> Result<Option<VerifyingKey>, TokenError> {
-    if raw.kty == "oct" || raw.rest.keys().any(|k| SECRET_MEMBERS.contains(&k.as_str())) {
+    if raw.kty == "oct"
+        || raw
+            .rest
+            .keys()
+            .any(|k| SECRET_MEMBERS.contains(&k.as_str()))
+    {
         return Err(TokenError::Jwks {
             reason: "symmetric or private key material in a jwk set",
         });
@@ -265,7 +270,9 @@ mod tests {
         let rsa_only = r#"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","alg":"RS256"}]}"#;
         assert!(matches!(
             KeySet::from_jwks_json(rsa_only.as_bytes()),
-            Err(TokenError::Jwks { reason: "no usable signature key" })
+            Err(TokenError::Jwks {
+                reason: "no usable signature key"
+            })
         ));
         let mixed = r#"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"},
             {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","use":"enc"},
@@ -280,7 +287,9 @@ mod tests {
         let json = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"ES256","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
         assert!(matches!(
             KeySet::from_jwks_json(json.as_bytes()),
-            Err(TokenError::Jwks { reason: "key alg does not match its type" })
+            Err(TokenError::Jwks {
+                reason: "key alg does not match its type"
+            })
         ));
     }
 }

@@ -42,7 +42,13 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// Every algorithm, for exhaustive tests.
-    pub const ALL: [Self; 5] = [Self::EdDsa, Self::Es256, Self::Hs256, Self::Hs384, Self::Hs512];
+    pub const ALL: [Self; 5] = [
+        Self::EdDsa,
+        Self::Es256,
+        Self::Hs256,
+        Self::Hs384,
+        Self::Hs512,
+    ];
 
     /// The JOSE name (`alg` header value, RFC 7518 §3.1 / RFC 8037 §3.1).
     #[must_use]
@@ -367,7 +373,9 @@ impl SigningKey {
     /// [`from_env`](Self::from_env) read.
     #[must_use]
     pub fn to_base64(&self) -> SecretString {
-        SecretString::from(base64::engine::general_purpose::STANDARD.encode(self.encoding.as_bytes()))
+        SecretString::from(
+            base64::engine::general_purpose::STANDARD.encode(self.encoding.as_bytes()),
+        )
     }
 
     pub(crate) fn encoding(&self) -> &EncodingKey {
@@ -427,16 +435,12 @@ impl VerifyingKey {
         kid: Option<String>,
     ) -> Result<Self, TokenError> {
         let decoding = backend::decoding_key_from_jwk(alg, &jwk)?;
-        // Keep only what identifies the key: parameters, alg, use and kid.
+        // Only the key parameters are kept; `kid`, `alg` and `use` are
+        // written from this key's own fields when it is exported.
+        jwk.common = jsonwebtoken::jwk::CommonParameters::default();
         let kid = match kid {
             Some(kid) => kid,
             None => thumbprint(&jwk)?,
-        };
-        jwk.common = jsonwebtoken::jwk::CommonParameters {
-            public_key_use: Some(jsonwebtoken::jwk::PublicKeyUse::Signature),
-            key_algorithm: Some(alg.to_jwt().into()),
-            key_id: Some(kid.clone()),
-            ..Default::default()
         };
         Ok(Self {
             alg,
@@ -450,9 +454,6 @@ impl VerifyingKey {
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = kid.into();
-        if let Some(jwk) = &mut self.public_jwk {
-            jwk.common.key_id = Some(self.kid.clone());
-        }
         self
     }
 
@@ -472,7 +473,9 @@ impl VerifyingKey {
     /// `None` for HMAC keys, which have no public form.
     #[must_use]
     pub fn thumbprint(&self) -> Option<String> {
-        self.public_jwk.as_ref().and_then(|jwk| thumbprint(jwk).ok())
+        self.public_jwk
+            .as_ref()
+            .and_then(|jwk| thumbprint(jwk).ok())
     }
 
     /// Whether `signature_b64` (base64url, no padding) is a valid signature
@@ -484,8 +487,19 @@ impl VerifyingKey {
             .unwrap_or(false)
     }
 
-    pub(crate) fn public_jwk(&self) -> Option<&Jwk> {
-        self.public_jwk.as_ref()
+    /// The public JWK to publish: key parameters plus `use`, `alg` and
+    /// `kid`; `None` for HMAC keys.
+    pub(crate) fn public_jwk(&self) -> Option<Jwk> {
+        let params = self.public_jwk.as_ref()?;
+        Some(Jwk {
+            common: jsonwebtoken::jwk::CommonParameters {
+                public_key_use: Some(jsonwebtoken::jwk::PublicKeyUse::Signature),
+                key_algorithm: Some(self.alg.to_jwt().into()),
+                key_id: Some(self.kid.clone()),
+                ..Default::default()
+            },
+            algorithm: params.algorithm.clone(),
+        })
     }
 }
 
@@ -514,14 +528,11 @@ impl Zeroize for VerifyingKey {
 /// HMAC-SHA-256(secret, label), where the label names the algorithm.
 fn hmac_kid(alg: Algorithm, encoding: &EncodingKey) -> Result<String, TokenError> {
     let label = format!("opsguard-token key id v1 {}", alg.name());
-    let mac = jsonwebtoken::crypto::sign(
-        label.as_bytes(),
-        encoding,
-        jsonwebtoken::Algorithm::HS256,
-    )
-    .map_err(|_| TokenError::KeyInvalid {
-        reason: "hmac key id derivation failed",
-    })?;
+    let mac =
+        jsonwebtoken::crypto::sign(label.as_bytes(), encoding, jsonwebtoken::Algorithm::HS256)
+            .map_err(|_| TokenError::KeyInvalid {
+                reason: "hmac key id derivation failed",
+            })?;
     Ok(format!("hs-{}", mac.get(..22).unwrap_or(&mac)))
 }
 
@@ -727,7 +738,11 @@ impl KeySetBuilder {
             self.error = Some(TokenError::Config {
                 reason: "key id must be 1 to 128 printable ascii characters",
             });
-        } else if self.entries.iter().any(|e| e.verifying.kid == verifying.kid) {
+        } else if self
+            .entries
+            .iter()
+            .any(|e| e.verifying.kid == verifying.kid)
+        {
             self.error = Some(TokenError::DuplicateKeyId);
         } else if state == KeyState::Primary
             && self.entries.iter().any(|e| e.state == KeyState::Primary)
@@ -774,12 +789,11 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as URL_SAFE_NO_PAD_ENGINE;
+
     fn b64url(bytes: &[u8]) -> String {
         URL_SAFE_NO_PAD_ENGINE.encode(bytes)
     }
-
-    const URL_SAFE_NO_PAD_ENGINE: base64::engine::GeneralPurpose =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn signing_input_and_signature(token: &str) -> (&str, &str) {
         let (input, sig) = token.rsplit_once('.').unwrap();
@@ -824,6 +838,7 @@ mod tests {
         let key = SigningKey::from_pkcs8_der(Algorithm::EdDsa, &der).unwrap();
         assert_eq!(key.kid(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
         let jwk = serde_json::to_value(key.verifying.public_jwk().unwrap()).unwrap();
+        assert_eq!(jwk["kid"], "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
         assert_eq!(jwk["x"], "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
         let jws = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
         let (input, sig) = signing_input_and_signature(jws);
@@ -878,7 +893,10 @@ mod tests {
         );
         let (valid, invalid) =
             wycheproof_signatures("ecdsa_secp256r1_sha256_p1363_test.json", Algorithm::Es256);
-        assert_eq!(valid + invalid, doc["numberOfTests"].as_u64().unwrap() as usize);
+        assert_eq!(
+            valid + invalid,
+            doc["numberOfTests"].as_u64().unwrap() as usize
+        );
         assert_eq!((valid, invalid), (173, 89));
     }
 

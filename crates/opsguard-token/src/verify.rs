@@ -39,7 +39,9 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::TokenError;
-use crate::claims::{AccessClaims, NoCustomClaims, RefreshClaims, Registered, ServiceClaims, TokenUse};
+use crate::claims::{
+    AccessClaims, NoCustomClaims, RefreshClaims, Registered, ServiceClaims, TokenUse,
+};
 use crate::clock::{Clock, SystemClock, secs};
 use crate::key::{Entry, KeySet, KeyState};
 
@@ -181,7 +183,11 @@ impl Verifier {
         {
             return Err(TokenError::SignatureInvalid);
         }
-        if !header.typ.as_deref().is_some_and(|typ| typ_matches(typ, T::USE)) {
+        if !header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| typ_matches(typ, T::USE))
+        {
             return Err(TokenError::TypeMismatch);
         }
         let payload = URL_SAFE_NO_PAD
@@ -190,7 +196,8 @@ impl Verifier {
         if !is_json_object(&payload) {
             return Err(TokenError::ClaimsMalformed);
         }
-        let claims: T = serde_json::from_slice(&payload).map_err(|_| TokenError::ClaimsMalformed)?;
+        let claims: T =
+            serde_json::from_slice(&payload).map_err(|_| TokenError::ClaimsMalformed)?;
         self.check_claims(&claims)?;
         Ok(claims)
     }
@@ -228,10 +235,16 @@ impl Verifier {
         if now >= claims.exp().saturating_add(self.leeway) {
             return Err(TokenError::Expired);
         }
-        if claims.nbf().is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
+        if claims
+            .nbf()
+            .is_some_and(|nbf| nbf > now.saturating_add(self.leeway))
+        {
             return Err(TokenError::NotYetValid);
         }
-        if claims.iat().is_some_and(|iat| iat > now.saturating_add(self.leeway)) {
+        if claims
+            .iat()
+            .is_some_and(|iat| iat > now.saturating_add(self.leeway))
+        {
             return Err(TokenError::IssuedInFuture);
         }
         Ok(())
@@ -381,7 +394,9 @@ fn is_json_object(json: &[u8]) -> bool {
 fn typ_matches(typ: &str, kind: TokenUse) -> bool {
     const PREFIX: &str = "application/";
     let bare = match typ.get(..PREFIX.len()) {
-        Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => typ.get(PREFIX.len()..).unwrap_or(""),
+        Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => {
+            typ.get(PREFIX.len()..).unwrap_or("")
+        }
         _ => typ,
     };
     bare.eq_ignore_ascii_case(kind.typ())
@@ -412,7 +427,10 @@ mod tests {
     fn split_counts_segments_exactly() {
         assert!(Parts::split("a.b.c").is_ok());
         for bad in ["", "a", "a.b", "a.b.c.d", "a.b.c.", "....."] {
-            assert!(matches!(Parts::split(bad), Err(TokenError::Malformed)), "{bad}");
+            assert!(
+                matches!(Parts::split(bad), Err(TokenError::Malformed)),
+                "{bad}"
+            );
         }
         let long = "a".repeat(MAX_TOKEN_BYTES + 1);
         assert!(matches!(Parts::split(&long), Err(TokenError::TooLarge)));

@@ -35,27 +35,45 @@ fn jwt_01_alg_none_rejected_in_every_spelling() {
     assert_eq!(tokens.len(), 7);
     for (name, token) in tokens {
         let token = token.as_str().unwrap();
-        assert_rejected(verifier.verify_access(token), &TokenError::UnsupportedAlgorithm);
-        assert_rejected(verifier.verify_service(token), &TokenError::UnsupportedAlgorithm);
+        assert_rejected(
+            verifier.verify_access(token),
+            &TokenError::UnsupportedAlgorithm,
+        );
+        assert_rejected(
+            verifier.verify_service(token),
+            &TokenError::UnsupportedAlgorithm,
+        );
         assert_rejected(rotation.inspect(token), &TokenError::UnsupportedAlgorithm);
         assert!(!name.is_empty());
     }
     // The whole class: `none` in any spelling, with our own kid and typ and
     // otherwise valid claims, signed or not.
     let payload = with(access_claims(), &json!({}));
-    for alg in ["none", "None", "NONE", "nOnE", "none ", "hs256", "", "RS256", "ES384"] {
+    for alg in [
+        "none", "None", "NONE", "nOnE", "none ", "hs256", "", "RS256", "ES384",
+    ] {
         let header = json!({"alg": alg, "kid": KID, "typ": "at+jwt"});
         let unsigned = format!(
             "{}.{}.",
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap()),
             URL_SAFE_NO_PAD.encode(&payload)
         );
-        assert_rejected(verifier.verify_access(&unsigned), &TokenError::UnsupportedAlgorithm);
+        assert_rejected(
+            verifier.verify_access(&unsigned),
+            &TokenError::UnsupportedAlgorithm,
+        );
         let signed = sign_raw(&header, &payload, SECRET, jsonwebtoken::Algorithm::HS256);
-        assert_rejected(verifier.verify_access(&signed), &TokenError::UnsupportedAlgorithm);
+        assert_rejected(
+            verifier.verify_access(&signed),
+            &TokenError::UnsupportedAlgorithm,
+        );
     }
     // A header without alg, or with a non-string alg, is malformed.
-    for header in [json!({"kid": KID}), json!({"alg": null, "kid": KID}), json!({"alg": 0})] {
+    for header in [
+        json!({"kid": KID}),
+        json!({"alg": null, "kid": KID}),
+        json!({"alg": 0}),
+    ] {
         let token = sign_raw(&header, &payload, SECRET, jsonwebtoken::Algorithm::HS256);
         assert_rejected(verifier.verify_access(&token), &TokenError::Malformed);
     }
@@ -70,7 +88,9 @@ fn ssh_ed25519_key(line: &str) -> Vec<u8> {
 #[test]
 fn jwt_02_hmac_over_a_public_key_is_refused_before_signature_work() {
     let input = case("tokens.json", "JWT-02");
-    let ssh = input["input"]["pyjwt_advisory_public_key"].as_str().unwrap();
+    let ssh = input["input"]["pyjwt_advisory_public_key"]
+        .as_str()
+        .unwrap();
     let x = URL_SAFE_NO_PAD.encode(ssh_ed25519_key(ssh));
     let jwks = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x}]}).to_string();
     let keys = KeySet::from_jwks_json(jwks.as_bytes()).unwrap();
@@ -91,14 +111,17 @@ fn jwt_02_hmac_over_a_public_key_is_refused_before_signature_work() {
     // of the public key, naming the Ed25519 key's kid.
     let payload = with(access_claims(), &json!({}));
     let raw = ssh_ed25519_key(ssh);
-    let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+    let mut spki = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
     spki.extend_from_slice(&raw);
     let pem = format!(
         "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
         STANDARD.encode(&spki)
     );
     // The PEM is the same key: it loads as the same verifying key.
-    let from_pem = opsguard_token::VerifyingKey::from_public_pem(Algorithm::EdDsa, pem.as_bytes()).unwrap();
+    let from_pem =
+        opsguard_token::VerifyingKey::from_public_pem(Algorithm::EdDsa, pem.as_bytes()).unwrap();
     assert_eq!(from_pem.kid(), kid);
     let jwk_text = json!({"kty": "OKP", "crv": "Ed25519", "x": x}).to_string();
     let secrets: Vec<Vec<u8>> = vec![
@@ -118,7 +141,10 @@ fn jwt_02_hmac_over_a_public_key_is_refused_before_signature_work() {
         ] {
             let header = json!({"alg": alg, "kid": kid, "typ": "at+jwt"});
             let token = sign_raw(&header, &payload, secret, jwt_alg);
-            assert_rejected(verifier.verify_access(&token), &TokenError::AlgorithmMismatch);
+            assert_rejected(
+                verifier.verify_access(&token),
+                &TokenError::AlgorithmMismatch,
+            );
         }
     }
 
@@ -127,7 +153,10 @@ fn jwt_02_hmac_over_a_public_key_is_refused_before_signature_work() {
     let ec_verifier = Verifier::builder(ec_keys, ISS, AUD).build().unwrap();
     let tc31 = input["input"]["wycheproof_tc31"].as_str().unwrap();
     let tc31 = tc31.split(' ').next().unwrap();
-    assert_rejected(ec_verifier.verify_access(tc31), &TokenError::AlgorithmMismatch);
+    assert_rejected(
+        ec_verifier.verify_access(tc31),
+        &TokenError::AlgorithmMismatch,
+    );
 
     // An HMAC-only service: asymmetric labels on its kid are refused too.
     let hs = common::verifier(&clock);
@@ -139,7 +168,7 @@ fn jwt_02_hmac_over_a_public_key_is_refused_before_signature_work() {
 }
 
 /// The public EC key of Wycheproof's `jws_ec` group, as a verify-only set.
-pub fn wycheproof_ec_keys() -> KeySet {
+fn wycheproof_ec_keys() -> KeySet {
     let doc = opsguard_tests::shared_json("vectors/wycheproof/json_web_crypto_test.json");
     let group = doc["testGroups"]
         .as_array()
@@ -184,7 +213,10 @@ fn jwt_05_time_claims_that_are_not_numbers_are_rejected() {
                 // `1e400` does not fit a JSON number parser: splice the text.
                 let base = String::from_utf8(with(access_claims(), &json!({"exp": 0}))).unwrap();
                 let exp = raw.split("\"exp\":").nth(1).unwrap().trim_end_matches('}');
-                payloads.push(base.replace("\"exp\":0", &format!("\"exp\":{exp}")).into_bytes());
+                payloads.push(
+                    base.replace("\"exp\":0", &format!("\"exp\":{exp}"))
+                        .into_bytes(),
+                );
             }
             claims => payloads.push(merged(claims)),
         }
@@ -193,8 +225,8 @@ fn jwt_05_time_claims_that_are_not_numbers_are_rejected() {
     for payload in &payloads {
         let token = sign_test("at+jwt", payload);
         assert_rejected(verifier.verify_access(&token), &TokenError::ClaimsMalformed);
-        let mut refresh: serde_json::Map<String, Value> = serde_json::from_slice(payload)
-            .unwrap_or_else(|_| access_claims());
+        let mut refresh: serde_json::Map<String, Value> =
+            serde_json::from_slice(payload).unwrap_or_else(|_| access_claims());
         refresh.insert("token_use".into(), json!("refresh"));
         refresh.insert("aud".into(), json!(ISS));
         refresh.insert("fam".into(), json!("fam-1"));
@@ -223,7 +255,10 @@ fn jwt_07_missing_or_null_exp_is_rejected() {
         claims.remove("exp");
         let payload = with(claims, &case_claims);
         let access = sign_test("at+jwt", &payload);
-        assert_rejected(verifier.verify_access(&access), &TokenError::ClaimsMalformed);
+        assert_rejected(
+            verifier.verify_access(&access),
+            &TokenError::ClaimsMalformed,
+        );
         let mut refresh: serde_json::Map<String, Value> = serde_json::from_slice(&payload).unwrap();
         refresh.insert("token_use".into(), json!("refresh"));
         refresh.insert("aud".into(), json!(ISS));
@@ -236,9 +271,15 @@ fn jwt_07_missing_or_null_exp_is_rejected() {
     let alice = Subject::new("1", "alice");
     let access = issuer.issue_access(&alice).unwrap();
     let service = issuer.issue_service("billing", "jobs", &[]).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let pair = rt.block_on(rotation.start(&alice)).unwrap();
-    for token in [access.expose_secret(), service.expose_secret(), pair.refresh().expose_secret()] {
+    for token in [
+        access.expose_secret(),
+        service.expose_secret(),
+        pair.refresh().expose_secret(),
+    ] {
         let claims: Value = serde_json::from_slice(&payload_of(token)).unwrap();
         assert!(claims["exp"].as_i64().unwrap() > NOW);
     }
@@ -269,7 +310,11 @@ fn jwt_08_audience_string_or_array_exact_match() {
         let case_claims: Value = serde_json::from_slice(&payload_of(token)).unwrap();
         let ours = sign_test("at+jwt", &merged(&case_claims));
         match outcome {
-            None => assert_eq!(verifier.verify_access(&ours).unwrap().subject(), "user1", "{name}"),
+            None => assert_eq!(
+                verifier.verify_access(&ours).unwrap().subject(),
+                "user1",
+                "{name}"
+            ),
             Some(err) => assert_rejected(verifier.verify_access(&ours), err),
         }
     }
@@ -292,10 +337,16 @@ fn jwt_11_refresh_and_access_tokens_are_not_interchangeable() {
     let verifier = verifier(&clock);
     let rotation = rotation(&clock);
     // The case's tokens, re-signed with our key and kid, keeping their typ.
-    for name in ["refresh_marked_by_claim", "refresh_marked_by_typ_header", "unmarked_token"] {
+    for name in [
+        "refresh_marked_by_claim",
+        "refresh_marked_by_typ_header",
+        "unmarked_token",
+    ] {
         let token = input[name].as_str().unwrap();
         let header: Value = serde_json::from_slice(
-            &URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap(),
+            &URL_SAFE_NO_PAD
+                .decode(token.split('.').next().unwrap())
+                .unwrap(),
         )
         .unwrap();
         let typ = header["typ"].as_str().unwrap();
@@ -315,10 +366,19 @@ fn jwt_11_refresh_and_access_tokens_are_not_interchangeable() {
         let mut claims = access_claims();
         claims.remove("token_use");
         let unmarked = sign_test("at+jwt", &with(claims, &case_claims));
-        assert_rejected(verifier.verify_access(&unmarked), &TokenError::ClaimsMalformed);
+        assert_rejected(
+            verifier.verify_access(&unmarked),
+            &TokenError::ClaimsMalformed,
+        );
     }
-    let refresh_use = sign_test("at+jwt", &with(access_claims(), &json!({"token_use": "refresh"})));
-    assert_rejected(verifier.verify_access(&refresh_use), &TokenError::UseMismatch);
+    let refresh_use = sign_test(
+        "at+jwt",
+        &with(access_claims(), &json!({"token_use": "refresh"})),
+    );
+    assert_rejected(
+        verifier.verify_access(&refresh_use),
+        &TokenError::UseMismatch,
+    );
 
     // Library-issued tokens, all six directions.
     let issuer = issuer(&clock);
@@ -327,21 +387,38 @@ fn jwt_11_refresh_and_access_tokens_are_not_interchangeable() {
         .build()
         .unwrap();
     let alice = Subject::new("1", "alice");
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let pair = rt.block_on(rotation.start(&alice)).unwrap();
     let access = pair.access().expose_secret();
     let refresh = pair.refresh().expose_secret();
     let service = issuer.issue_service("billing", "jobs", &[]).unwrap();
     let service = service.expose_secret();
     // access → refresh, access → service
-    assert_rejected(rt.block_on(rotation.rotate(access)), &TokenError::TypeMismatch);
-    assert_rejected(service_verifier.verify_service(access), &TokenError::TypeMismatch);
+    assert_rejected(
+        rt.block_on(rotation.rotate(access)),
+        &TokenError::TypeMismatch,
+    );
+    assert_rejected(
+        service_verifier.verify_service(access),
+        &TokenError::TypeMismatch,
+    );
     // refresh → access, refresh → service
     assert_rejected(verifier.verify_access(refresh), &TokenError::TypeMismatch);
-    assert_rejected(service_verifier.verify_service(refresh), &TokenError::TypeMismatch);
+    assert_rejected(
+        service_verifier.verify_service(refresh),
+        &TokenError::TypeMismatch,
+    );
     // service → access, service → refresh
-    assert_rejected(service_verifier.verify_access(service), &TokenError::TypeMismatch);
-    assert_rejected(rt.block_on(rotation.rotate(service)), &TokenError::TypeMismatch);
+    assert_rejected(
+        service_verifier.verify_access(service),
+        &TokenError::TypeMismatch,
+    );
+    assert_rejected(
+        rt.block_on(rotation.rotate(service)),
+        &TokenError::TypeMismatch,
+    );
     // Each is accepted where it belongs.
     assert!(verifier.verify_access(access).is_ok());
     assert!(service_verifier.verify_service(service).is_ok());
@@ -370,10 +447,16 @@ fn jwt_14_oversized_tokens_are_rejected_before_decoding() {
         assert_rejected(verifier.verify_access(token), &TokenError::TooLarge);
     }
     // The limit is exact: 8 KiB is decoded, one byte more is not.
-    let at_limit = format!("{}.e30.x", "A".repeat(opsguard_token::verify::MAX_TOKEN_BYTES - 6));
+    let at_limit = format!(
+        "{}.e30.x",
+        "A".repeat(opsguard_token::verify::MAX_TOKEN_BYTES - 6)
+    );
     assert_eq!(at_limit.len(), opsguard_token::verify::MAX_TOKEN_BYTES);
     assert_rejected(verifier.verify_access(&at_limit), &TokenError::Malformed);
-    let over = format!("{}.e30.x", "A".repeat(opsguard_token::verify::MAX_TOKEN_BYTES - 5));
+    let over = format!(
+        "{}.e30.x",
+        "A".repeat(opsguard_token::verify::MAX_TOKEN_BYTES - 5)
+    );
     assert_rejected(verifier.verify_access(&over), &TokenError::TooLarge);
     // Many separators under the limit: malformed.
     assert_rejected(verifier.verify_access("a.a.a.a"), &TokenError::Malformed);
@@ -407,7 +490,14 @@ fn jwt_15_jws_vectors_from_wycheproof_and_rfcs() {
             9 | 14 | 15 | 17 => TokenError::Malformed,
             other => panic!("unexpected tcId {other}"),
         };
-        assert_eq!(test["result"], if test["tcId"] == 1 { "valid" } else { "invalid" });
+        assert_eq!(
+            test["result"],
+            if test["tcId"] == 1 {
+                "valid"
+            } else {
+                "invalid"
+            }
+        );
         assert_rejected(verifier.verify_access(&jws), &expected);
     }
     // RFC 7515 A.1 has no kid: refused before its (valid) signature is
@@ -419,7 +509,9 @@ fn jwt_15_jws_vectors_from_wycheproof_and_rfcs() {
     let rfc7520 = &input["rfc7520_4_4"];
     let key = SigningKey::from_hmac_secret(
         Algorithm::Hs256,
-        &URL_SAFE_NO_PAD.decode(rfc7520["jwk_k"].as_str().unwrap()).unwrap(),
+        &URL_SAFE_NO_PAD
+            .decode(rfc7520["jwk_k"].as_str().unwrap())
+            .unwrap(),
     )
     .unwrap()
     .with_kid("018c0ae5-4d9b-471b-bfd6-eef314bc7037");

@@ -53,13 +53,21 @@ async fn rotation_happy_path() {
     assert_eq!(claims.expires_at(), NOW + 14 * 86_400);
 
     clock.advance(Duration::from_secs(600));
-    let second = rotation.rotate(first.refresh().expose_secret()).await.unwrap();
+    let second = rotation
+        .rotate(first.refresh().expose_secret())
+        .await
+        .unwrap();
     assert_eq!(second.family(), first.family());
     assert_ne!(second.refresh().jwt_id(), first.refresh().jwt_id());
-    let access = verifier.verify_access(second.access().expose_secret()).unwrap();
+    let access = verifier
+        .verify_access(second.access().expose_secret())
+        .unwrap();
     assert_eq!(access.subject(), "42");
     assert_eq!(access.roles(), ["operator"]);
-    let third = rotation.rotate(second.refresh().expose_secret()).await.unwrap();
+    let third = rotation
+        .rotate(second.refresh().expose_secret())
+        .await
+        .unwrap();
     assert_eq!(third.family(), first.family());
     assert_eq!(store.len().unwrap(), 1);
 
@@ -67,18 +75,33 @@ async fn rotation_happy_path() {
     // user id is refused before the store is touched.
     let promoted = Subject::new("42", "alice").with_roles(["admin"]);
     let fourth = rotation
-        .rotate_with(third.refresh().expose_secret(), &promoted, &serde_json::json!({}))
+        .rotate_with(
+            third.refresh().expose_secret(),
+            &promoted,
+            &serde_json::json!({}),
+        )
         .await
         .unwrap();
-    let access = verifier.verify_access(fourth.access().expose_secret()).unwrap();
+    let access = verifier
+        .verify_access(fourth.access().expose_secret())
+        .unwrap();
     assert_eq!(access.roles(), ["admin"]);
     assert_rejected(
         rotation
-            .rotate_with(fourth.refresh().expose_secret(), &Subject::new("7", "mallory"), &serde_json::json!({}))
+            .rotate_with(
+                fourth.refresh().expose_secret(),
+                &Subject::new("7", "mallory"),
+                &serde_json::json!({}),
+            )
             .await,
         &TokenError::SubjectMismatch,
     );
-    assert!(rotation.rotate(fourth.refresh().expose_secret()).await.is_ok());
+    assert!(
+        rotation
+            .rotate(fourth.refresh().expose_secret())
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -86,8 +109,14 @@ async fn reuse_revokes_the_family_and_the_newest_token_fails_too() {
     let clock = clock();
     let rotation = rotation_with(&clock, Arc::new(MemoryRefreshStore::new()), Duration::ZERO);
     let login = rotation.start(&alice()).await.unwrap();
-    let legit = rotation.rotate(login.refresh().expose_secret()).await.unwrap();
-    let newest = rotation.rotate(legit.refresh().expose_secret()).await.unwrap();
+    let legit = rotation
+        .rotate(login.refresh().expose_secret())
+        .await
+        .unwrap();
+    let newest = rotation
+        .rotate(legit.refresh().expose_secret())
+        .await
+        .unwrap();
 
     // An attacker replays the first token.
     let err = rotation
@@ -98,7 +127,10 @@ async fn reuse_revokes_the_family_and_the_newest_token_fails_too() {
     assert_eq!(event.user_id(), "42");
     assert_eq!(event.family(), login.family());
     assert!(!format!("{err} {err:?}").contains(login.refresh().expose_secret()));
-    assert_rejected::<()>(Err(err), &TokenError::ReuseDetected(event_clone(&rotation, &clock).await));
+    assert_rejected::<()>(
+        Err(err),
+        &TokenError::ReuseDetected(event_clone(&rotation, &clock).await),
+    );
 
     // The whole family is dead, newest token included.
     assert_rejected(
@@ -107,7 +139,12 @@ async fn reuse_revokes_the_family_and_the_newest_token_fails_too() {
     );
     // Another login of the same user is unaffected.
     let other = rotation.start(&alice()).await.unwrap();
-    assert!(rotation.rotate(other.refresh().expose_secret()).await.is_ok());
+    assert!(
+        rotation
+            .rotate(other.refresh().expose_secret())
+            .await
+            .is_ok()
+    );
 }
 
 /// Any `ReuseDetected` value, to compare variants with.
@@ -116,8 +153,14 @@ async fn event_clone(
     _clock: &Arc<opsguard_token::clock::ManualClock>,
 ) -> opsguard_token::ReuseDetected {
     let pair = rotation.start(&Subject::new("x", "x")).await.unwrap();
-    rotation.rotate(pair.refresh().expose_secret()).await.unwrap();
-    let err = rotation.rotate(pair.refresh().expose_secret()).await.unwrap_err();
+    rotation
+        .rotate(pair.refresh().expose_secret())
+        .await
+        .unwrap();
+    let err = rotation
+        .rotate(pair.refresh().expose_secret())
+        .await
+        .unwrap_err();
     err.reuse_detected().unwrap().clone()
 }
 
@@ -158,7 +201,11 @@ async fn concurrent_rotation_of_one_token_has_exactly_one_winner() {
 #[tokio::test]
 async fn grace_window_accepts_only_the_immediately_preceding_token() {
     let clock = clock();
-    let rotation = rotation_with(&clock, Arc::new(MemoryRefreshStore::new()), Duration::from_secs(10));
+    let rotation = rotation_with(
+        &clock,
+        Arc::new(MemoryRefreshStore::new()),
+        Duration::from_secs(10),
+    );
     let login = rotation.start(&alice()).await.unwrap();
     let t1 = login.refresh().expose_secret().to_owned();
     let t2 = rotation.rotate(&t1).await.unwrap();
@@ -178,15 +225,24 @@ async fn grace_window_accepts_only_the_immediately_preceding_token() {
     let t1 = login.refresh().expose_secret().to_owned();
     let t2 = rotation.rotate(&t1).await.unwrap();
     clock.advance(Duration::from_secs(10));
-    assert!(matches!(rotation.rotate(&t1).await, Err(TokenError::ReuseDetected(_))));
-    assert_rejected(rotation.rotate(t2.refresh().expose_secret()).await, &TokenError::Revoked);
+    assert!(matches!(
+        rotation.rotate(&t1).await,
+        Err(TokenError::ReuseDetected(_))
+    ));
+    assert_rejected(
+        rotation.rotate(t2.refresh().expose_secret()).await,
+        &TokenError::Revoked,
+    );
 
     // Two generations back is never a grace retry.
     let login = rotation.start(&alice()).await.unwrap();
     let t1 = login.refresh().expose_secret().to_owned();
     let t2 = rotation.rotate(&t1).await.unwrap();
     let _t3 = rotation.rotate(t2.refresh().expose_secret()).await.unwrap();
-    assert!(matches!(rotation.rotate(&t1).await, Err(TokenError::ReuseDetected(_))));
+    assert!(matches!(
+        rotation.rotate(&t1).await,
+        Err(TokenError::ReuseDetected(_))
+    ));
 
     assert!(matches!(
         RefreshRotation::builder(issuer(&clock), Arc::new(MemoryRefreshStore::new()))
@@ -208,13 +264,22 @@ async fn logout_user_revocation_and_purge() {
 
     rotation.revoke(a1.refresh().expose_secret()).await.unwrap();
     rotation.revoke(a1.refresh().expose_secret()).await.unwrap();
-    assert_rejected(rotation.rotate(a1.refresh().expose_secret()).await, &TokenError::Revoked);
+    assert_rejected(
+        rotation.rotate(a1.refresh().expose_secret()).await,
+        &TokenError::Revoked,
+    );
     assert_eq!(rotation.revoke_user("42").await.unwrap(), 2);
     for pair in [&a2, &a3] {
-        assert_rejected(rotation.rotate(pair.refresh().expose_secret()).await, &TokenError::Revoked);
+        assert_rejected(
+            rotation.rotate(pair.refresh().expose_secret()).await,
+            &TokenError::Revoked,
+        );
     }
     assert!(!rotation.revoke_family(a2.family()).await.unwrap());
-    let bob = rotation.rotate(bob.refresh().expose_secret()).await.unwrap();
+    let bob = rotation
+        .rotate(bob.refresh().expose_secret())
+        .await
+        .unwrap();
 
     // Nothing has expired yet.
     assert_eq!(rotation.purge_expired().await.unwrap(), 0);
@@ -222,15 +287,24 @@ async fn logout_user_revocation_and_purge() {
     assert_eq!(rotation.purge_expired().await.unwrap(), 4);
     assert!(store.is_empty().unwrap());
     // Within the leeway the JWT still passes, but its family is gone.
-    assert_rejected(rotation.rotate(bob.refresh().expose_secret()).await, &TokenError::Revoked);
+    assert_rejected(
+        rotation.rotate(bob.refresh().expose_secret()).await,
+        &TokenError::Revoked,
+    );
     // Past it, the token fails on its own exp before the store is asked.
     clock.advance(Duration::from_secs(30));
-    assert_rejected(rotation.rotate(bob.refresh().expose_secret()).await, &TokenError::Expired);
+    assert_rejected(
+        rotation.rotate(bob.refresh().expose_secret()).await,
+        &TokenError::Expired,
+    );
     // A validly signed token of a family the store does not know.
     clock.set(NOW);
     let fresh = rotation.start(&alice()).await.unwrap();
     let other_store = rotation_with(&clock, Arc::new(MemoryRefreshStore::new()), Duration::ZERO);
-    assert_rejected(other_store.rotate(fresh.refresh().expose_secret()).await, &TokenError::Revoked);
+    assert_rejected(
+        other_store.rotate(fresh.refresh().expose_secret()).await,
+        &TokenError::Revoked,
+    );
 }
 
 /// A store whose backend is down.
@@ -267,7 +341,10 @@ async fn a_store_outage_is_not_the_clients_fault() {
     assert_eq!(core.kind(), opsguard_core::ErrorKind::Unavailable);
     assert_eq!(core.to_wire().status, 503);
     let err = rotation.revoke_user("42").await.unwrap_err();
-    assert_eq!(opsguard_core::Error::from(err).kind(), opsguard_core::ErrorKind::Internal);
+    assert_eq!(
+        opsguard_core::Error::from(err).kind(),
+        opsguard_core::ErrorKind::Internal
+    );
     // A token is still verified first: a bad one is a 401, not a 503.
     assert_rejected(rotation.rotate("a.b.c").await, &TokenError::Malformed);
 }
@@ -276,21 +353,50 @@ async fn a_store_outage_is_not_the_clients_fault() {
 async fn memory_store_follows_the_decision_table() {
     let store = MemoryRefreshStore::new();
     let fam = FamilyId::new("fam-1");
-    store.create(&NewFamily::new(fam.clone(), "42", "j1", 100, 1_000)).await.unwrap();
-    assert!(store.create(&NewFamily::new(fam.clone(), "42", "j1", 100, 1_000)).await.is_err());
+    store
+        .create(&NewFamily::new(fam.clone(), "42", "j1", 100, 1_000))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .create(&NewFamily::new(fam.clone(), "42", "j1", 100, 1_000))
+            .await
+            .is_err()
+    );
     let rotate = |presented: &str, next: &str, now: i64, grace: i64| {
         Rotation::new(fam.clone(), presented, next, now + 1_000, now, grace)
     };
-    assert_eq!(store.rotate(&rotate("j1", "j2", 200, 0)).await.unwrap(), RotateOutcome::Rotated);
-    assert_eq!(store.rotate(&rotate("j1", "j3", 205, 10)).await.unwrap(), RotateOutcome::Rotated);
-    assert_eq!(store.rotate(&rotate("j3", "j4", 206, 10)).await.unwrap(), RotateOutcome::Rotated);
-    assert_eq!(store.rotate(&rotate("j2", "j5", 207, 10)).await.unwrap(), RotateOutcome::ReuseDetected);
-    assert_eq!(store.rotate(&rotate("j4", "j6", 208, 10)).await.unwrap(), RotateOutcome::Inactive);
+    assert_eq!(
+        store.rotate(&rotate("j1", "j2", 200, 0)).await.unwrap(),
+        RotateOutcome::Rotated
+    );
+    assert_eq!(
+        store.rotate(&rotate("j1", "j3", 205, 10)).await.unwrap(),
+        RotateOutcome::Rotated
+    );
+    assert_eq!(
+        store.rotate(&rotate("j3", "j4", 206, 10)).await.unwrap(),
+        RotateOutcome::Rotated
+    );
+    assert_eq!(
+        store.rotate(&rotate("j2", "j5", 207, 10)).await.unwrap(),
+        RotateOutcome::ReuseDetected
+    );
+    assert_eq!(
+        store.rotate(&rotate("j4", "j6", 208, 10)).await.unwrap(),
+        RotateOutcome::Inactive
+    );
     let unknown = Rotation::new(FamilyId::new("nope"), "a", "b", 10, 1, 0);
-    assert_eq!(store.rotate(&unknown).await.unwrap(), RotateOutcome::Inactive);
+    assert_eq!(
+        store.rotate(&unknown).await.unwrap(),
+        RotateOutcome::Inactive
+    );
     // Expired families are inactive, then purged.
     let old = FamilyId::new("fam-2");
-    store.create(&NewFamily::new(old.clone(), "7", "k1", 0, 50)).await.unwrap();
+    store
+        .create(&NewFamily::new(old.clone(), "7", "k1", 0, 50))
+        .await
+        .unwrap();
     let late = Rotation::new(old, "k1", "k2", 200, 50, 0);
     assert_eq!(store.rotate(&late).await.unwrap(), RotateOutcome::Inactive);
     assert_eq!(store.purge_expired(50).await.unwrap(), 1);
@@ -301,22 +407,41 @@ async fn memory_store_follows_the_decision_table() {
 async fn denied_access_tokens_fail_until_they_expire() {
     let clock = clock();
     let denylist = Arc::new(MemoryDenylist::new());
-    let verifier = DenylistVerifier::new(common::verifier(&clock), denylist.clone());
+    let verifier = DenylistVerifier::new(verifier(&clock), denylist.clone());
     let issuer = issuer(&clock);
     let kept = issuer.issue_access(&alice()).unwrap();
     let dropped = issuer.issue_access(&alice()).unwrap();
-    let claims = verifier.verify_access(dropped.expose_secret()).await.unwrap();
+    let claims = verifier
+        .verify_access(dropped.expose_secret())
+        .await
+        .unwrap();
     verifier.deny(&claims).await.unwrap();
-    assert_rejected(verifier.verify_access(dropped.expose_secret()).await, &TokenError::Denied);
+    assert_rejected(
+        verifier.verify_access(dropped.expose_secret()).await,
+        &TokenError::Denied,
+    );
     assert!(verifier.verify_access(kept.expose_secret()).await.is_ok());
     // The plain verifier does not consult the denylist (documented).
-    assert!(verifier.verifier().verify_access(dropped.expose_secret()).is_ok());
+    assert!(
+        verifier
+            .verifier()
+            .verify_access(dropped.expose_secret())
+            .is_ok()
+    );
     // The entry lives as long as the token.
     assert_eq!(verifier.purge_expired().await.unwrap(), 0);
     clock.advance(Duration::from_secs(900));
-    assert!(!denylist.is_denied(ISS, claims.jwt_id(), NOW + 900).await.unwrap());
+    assert!(
+        !denylist
+            .is_denied(ISS, claims.jwt_id(), NOW + 900)
+            .await
+            .unwrap()
+    );
     assert_eq!(verifier.purge_expired().await.unwrap(), 1);
     // Same jti, other issuer: another key.
-    denylist.deny("https://other.example", claims.jwt_id(), i64::MAX).await.unwrap();
+    denylist
+        .deny("https://other.example", claims.jwt_id(), i64::MAX)
+        .await
+        .unwrap();
     assert!(!denylist.is_denied(ISS, claims.jwt_id(), NOW).await.unwrap());
 }

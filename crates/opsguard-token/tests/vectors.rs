@@ -104,7 +104,10 @@ fn wycheproof_json_web_signature_vectors() {
                     let verifier = common::verifier(&common::clock());
                     let err = verifier.verify_access(&token).unwrap_err();
                     assert!(
-                        matches!(err, TokenError::UnsupportedAlgorithm | TokenError::Malformed),
+                        matches!(
+                            err,
+                            TokenError::UnsupportedAlgorithm | TokenError::Malformed
+                        ),
                         "tc {tc}: {err:?}"
                     );
                     refused_without_keys += 1;
@@ -113,5 +116,8 @@ fn wycheproof_json_web_signature_vectors() {
         }
     }
     assert_eq!(checked, 35);
-    assert_eq!(checked + refused_without_keys, doc["numberOfTests"].as_u64().unwrap() as usize);
+    assert_eq!(
+        checked + refused_without_keys,
+        doc["numberOfTests"].as_u64().unwrap() as usize
+    );
 }

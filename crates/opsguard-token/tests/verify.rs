@@ -16,7 +16,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
-use opsguard_token::{Algorithm, Issuer, KeySet, KeyState, SigningKey, Subject, TokenError, Verifier};
+use opsguard_token::{
+    Algorithm, Issuer, KeySet, KeyState, SigningKey, Subject, TokenError, Verifier,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -29,7 +31,9 @@ fn issued_access_token_round_trips_every_claim() {
     let clock = clock();
     let token = issuer(&clock).issue_access(&alice()).unwrap();
     assert_eq!(token.expires_in(), 900);
-    let claims = verifier(&clock).verify_access(token.expose_secret()).unwrap();
+    let claims = verifier(&clock)
+        .verify_access(token.expose_secret())
+        .unwrap();
     assert_eq!(claims.issuer(), ISS);
     assert_eq!(claims.subject(), "42");
     assert_eq!(claims.audience(), [AUD]);
@@ -71,7 +75,8 @@ fn tampered_header_payload_or_signature_is_rejected() {
         assert!(verifier.verify_access(token).is_ok());
         let parts: Vec<&str> = token.split('.').collect();
         // Header: same kid and alg, typ changed → signature no longer matches.
-        let header = json!({"alg": alg.name(), "kid": issuer_kid(&verifier, token), "typ": "AT+JWT"});
+        let header =
+            json!({"alg": alg.name(), "kid": issuer_kid(&verifier, token), "typ": "AT+JWT"});
         let forged_header = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap());
         let t = format!("{forged_header}.{}.{}", parts[1], parts[2]);
         assert_rejected(verifier.verify_access(&t), &TokenError::SignatureInvalid);
@@ -87,7 +92,12 @@ fn tampered_header_payload_or_signature_is_rejected() {
         sig[0] ^= 1;
         let t = format!("{}.{}.{}", parts[0], parts[1], URL_SAFE_NO_PAD.encode(&sig));
         assert_rejected(verifier.verify_access(&t), &TokenError::SignatureInvalid);
-        let t = format!("{}.{}.{}", parts[0], parts[1], &parts[2][..parts[2].len() - 4]);
+        let t = format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1],
+            &parts[2][..parts[2].len() - 4]
+        );
         assert_rejected(verifier.verify_access(&t), &TokenError::SignatureInvalid);
         let t = format!("{}.{}.", parts[0], parts[1]);
         assert_rejected(verifier.verify_access(&t), &TokenError::SignatureInvalid);
@@ -101,12 +111,17 @@ fn tampered_header_payload_or_signature_is_rejected() {
         .build()
         .unwrap();
     let token = other.issue_access(&alice()).unwrap();
-    assert_rejected(verifier.verify_access(token.expose_secret()), &TokenError::SignatureInvalid);
+    assert_rejected(
+        verifier.verify_access(token.expose_secret()),
+        &TokenError::SignatureInvalid,
+    );
 }
 
 fn issuer_kid(_: &Verifier, token: &str) -> String {
     let header: serde_json::Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap(),
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
     )
     .unwrap();
     header["kid"].as_str().unwrap().to_owned()
@@ -128,7 +143,10 @@ fn exp_at_the_limits_of_i64() {
     let t = sign_test("at+jwt", beyond.as_bytes());
     assert_rejected(verifier.verify_access(&t), &TokenError::ClaimsMalformed);
     // nbf and iat at the extremes never overflow.
-    let t = sign_test("at+jwt", &with(access_claims(), &json!({"nbf": i64::MIN, "iat": i64::MIN})));
+    let t = sign_test(
+        "at+jwt",
+        &with(access_claims(), &json!({"nbf": i64::MIN, "iat": i64::MIN})),
+    );
     assert!(verifier.verify_access(&t).is_ok());
     let t = sign_test("at+jwt", &with(access_claims(), &json!({"nbf": i64::MAX})));
     assert_rejected(verifier.verify_access(&t), &TokenError::NotYetValid);
@@ -169,9 +187,14 @@ fn time_claims_honour_the_leeway_exactly() {
     clock.set(NOW + 900 + 29);
     assert!(verifier.verify_access(token.expose_secret()).is_ok());
     clock.set(NOW + 900 + 30);
-    assert_rejected(verifier.verify_access(token.expose_secret()), &TokenError::Expired);
+    assert_rejected(
+        verifier.verify_access(token.expose_secret()),
+        &TokenError::Expired,
+    );
     assert!(matches!(
-        Verifier::builder(keys(), ISS, AUD).with_leeway(Duration::from_secs(301)).build(),
+        Verifier::builder(keys(), ISS, AUD)
+            .with_leeway(Duration::from_secs(301))
+            .build(),
         Err(TokenError::Config { .. })
     ));
 }
@@ -188,7 +211,9 @@ fn key_rotation_old_key_verifies_until_retired() {
         .unwrap();
     let old_token = old_issuer.issue_access(&alice()).unwrap();
 
-    let rotated = keys.rotate(SigningKey::generate(Algorithm::Es256).unwrap()).unwrap();
+    let rotated = keys
+        .rotate(SigningKey::generate(Algorithm::Es256).unwrap())
+        .unwrap();
     assert_eq!(rotated.state(&old_kid), Some(KeyState::VerifyOnly));
     let new_issuer = Issuer::builder(rotated.clone(), ISS, AUD)
         .with_clock(clock.clone())
@@ -207,19 +232,34 @@ fn key_rotation_old_key_verifies_until_retired() {
         .with_clock(clock.clone())
         .build()
         .unwrap();
-    assert_rejected(verifier.verify_access(old_token.expose_secret()), &TokenError::KeyRetired);
+    assert_rejected(
+        verifier.verify_access(old_token.expose_secret()),
+        &TokenError::KeyRetired,
+    );
     assert!(verifier.verify_access(new_token.expose_secret()).is_ok());
     // The primary cannot be retired, an unknown kid cannot be either.
     let primary = retired.primary_kid().unwrap().to_owned();
-    assert!(matches!(retired.retire(&primary), Err(TokenError::Config { .. })));
-    assert!(matches!(retired.retire("nope"), Err(TokenError::UnknownKeyId)));
+    assert!(matches!(
+        retired.retire(&primary),
+        Err(TokenError::Config { .. })
+    ));
+    assert!(matches!(
+        retired.retire("nope"),
+        Err(TokenError::UnknownKeyId)
+    ));
     // A set without the old key does not know it at all.
     let fresh = KeySet::builder()
         .primary(SigningKey::generate(Algorithm::EdDsa).unwrap())
         .build()
         .unwrap();
-    let verifier = Verifier::builder(fresh, ISS, AUD).with_clock(clock).build().unwrap();
-    assert_rejected(verifier.verify_access(old_token.expose_secret()), &TokenError::UnknownKeyId);
+    let verifier = Verifier::builder(fresh, ISS, AUD)
+        .with_clock(clock)
+        .build()
+        .unwrap();
+    assert_rejected(
+        verifier.verify_access(old_token.expose_secret()),
+        &TokenError::UnknownKeyId,
+    );
 }
 
 #[test]
@@ -230,16 +270,39 @@ fn header_rules() {
     let sign = |header: serde_json::Value| {
         sign_raw(&header, &payload, SECRET, jsonwebtoken::Algorithm::HS256)
     };
-    assert!(verifier.verify_access(&sign(json!({"alg": "HS256", "kid": KID, "typ": "at+jwt"}))).is_ok());
-    assert!(verifier
-        .verify_access(&sign(json!({"alg": "HS256", "kid": KID, "typ": "application/at+jwt"})))
-        .is_ok());
+    assert!(
+        verifier
+            .verify_access(&sign(json!({"alg": "HS256", "kid": KID, "typ": "at+jwt"})))
+            .is_ok()
+    );
+    assert!(
+        verifier
+            .verify_access(&sign(
+                json!({"alg": "HS256", "kid": KID, "typ": "application/at+jwt"})
+            ))
+            .is_ok()
+    );
     for (header, err) in [
-        (json!({"alg": "HS256", "typ": "at+jwt"}), TokenError::MissingKeyId),
-        (json!({"alg": "HS256", "kid": "other", "typ": "at+jwt"}), TokenError::UnknownKeyId),
-        (json!({"alg": "HS256", "kid": KID}), TokenError::TypeMismatch),
-        (json!({"alg": "HS256", "kid": KID, "typ": "JWT"}), TokenError::TypeMismatch),
-        (json!({"alg": "HS384", "kid": KID, "typ": "at+jwt"}), TokenError::AlgorithmMismatch),
+        (
+            json!({"alg": "HS256", "typ": "at+jwt"}),
+            TokenError::MissingKeyId,
+        ),
+        (
+            json!({"alg": "HS256", "kid": "other", "typ": "at+jwt"}),
+            TokenError::UnknownKeyId,
+        ),
+        (
+            json!({"alg": "HS256", "kid": KID}),
+            TokenError::TypeMismatch,
+        ),
+        (
+            json!({"alg": "HS256", "kid": KID, "typ": "JWT"}),
+            TokenError::TypeMismatch,
+        ),
+        (
+            json!({"alg": "HS384", "kid": KID, "typ": "at+jwt"}),
+            TokenError::AlgorithmMismatch,
+        ),
         (
             json!({"alg": "HS256", "kid": KID, "typ": "at+jwt", "crit": ["exp"], "exp": 1}),
             TokenError::CriticalHeader,
@@ -248,7 +311,10 @@ fn header_rules() {
             json!({"alg": "HS256", "kid": KID, "typ": "at+jwt", "crit": ["b64"], "b64": false}),
             TokenError::CriticalHeader,
         ),
-        (json!({"alg": "HS256", "kid": 7, "typ": "at+jwt"}), TokenError::Malformed),
+        (
+            json!({"alg": "HS256", "kid": 7, "typ": "at+jwt"}),
+            TokenError::Malformed,
+        ),
         (json!(["HS256"]), TokenError::Malformed),
     ] {
         assert_rejected(verifier.verify_access(&sign(header)), &err);
@@ -261,34 +327,57 @@ fn header_rules() {
         URL_SAFE_NO_PAD.encode(&payload)
     );
     let key = jsonwebtoken::EncodingKey::from_secret(SECRET).unwrap();
-    let sig = jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256).unwrap();
-    assert_rejected(verifier.verify_access(&format!("{input}.{sig}")), &TokenError::Malformed);
+    let sig =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256).unwrap();
+    assert_rejected(
+        verifier.verify_access(&format!("{input}.{sig}")),
+        &TokenError::Malformed,
+    );
     // Padded base64 or another alphabet in the header is malformed.
-    assert_rejected(verifier.verify_access("eyJhbGciOiJIUzI1NiJ9==.e30.AA"), &TokenError::Malformed);
-    assert_rejected(verifier.verify_access("eyJhbGciOiJIUzI1NiJ9+.e30.AA"), &TokenError::Malformed);
+    assert_rejected(
+        verifier.verify_access("eyJhbGciOiJIUzI1NiJ9==.e30.AA"),
+        &TokenError::Malformed,
+    );
+    assert_rejected(
+        verifier.verify_access("eyJhbGciOiJIUzI1NiJ9+.e30.AA"),
+        &TokenError::Malformed,
+    );
 }
 
 #[test]
 fn issuer_and_use_mismatches() {
     let clock = clock();
     let verifier = verifier(&clock);
-    let t = sign_test("at+jwt", &with(access_claims(), &json!({"iss": "https://evil.example"})));
+    let t = sign_test(
+        "at+jwt",
+        &with(access_claims(), &json!({"iss": "https://evil.example"})),
+    );
     assert_rejected(verifier.verify_access(&t), &TokenError::IssuerMismatch);
-    let t = sign_test("at+jwt", &with(access_claims(), &json!({"iss": ["https://auth.example"]})));
+    let t = sign_test(
+        "at+jwt",
+        &with(access_claims(), &json!({"iss": ["https://auth.example"]})),
+    );
     assert_rejected(verifier.verify_access(&t), &TokenError::ClaimsMalformed);
-    let t = sign_test("at+jwt", &with(access_claims(), &json!({"token_use": "service"})));
+    let t = sign_test(
+        "at+jwt",
+        &with(access_claims(), &json!({"token_use": "service"})),
+    );
     assert_rejected(verifier.verify_access(&t), &TokenError::UseMismatch);
-    let t = sign_test("at+jwt", &with(access_claims(), &json!({"token_use": "id"})));
+    let t = sign_test(
+        "at+jwt",
+        &with(access_claims(), &json!({"token_use": "id"})),
+    );
     assert_rejected(verifier.verify_access(&t), &TokenError::ClaimsMalformed);
     let t = sign_test("at+jwt", &with(access_claims(), &json!({"sub": 42})));
     assert_rejected(verifier.verify_access(&t), &TokenError::ClaimsMalformed);
     // A claim set is an object: the same values as an array are refused
     // (serde would otherwise read them in field order).
-    let positional = json!([
-        ISS, "u", AUD, NOW + 60, NOW, NOW, "jti", "service", []
-    ]);
+    let positional = json!([ISS, "u", AUD, NOW + 60, NOW, NOW, "jti", "service", []]);
     let t = sign_test("service+jwt", &serde_json::to_vec(&positional).unwrap());
-    let jobs = Verifier::builder(keys(), ISS, AUD).with_clock(clock.clone()).build().unwrap();
+    let jobs = Verifier::builder(keys(), ISS, AUD)
+        .with_clock(clock.clone())
+        .build()
+        .unwrap();
     assert_rejected(jobs.verify_service(&t), &TokenError::ClaimsMalformed);
 }
 
@@ -300,12 +389,17 @@ fn service_tokens_are_short_lived_and_audience_bound() {
         .with_clock(clock.clone())
         .build()
         .unwrap();
-    let token = issuer.issue_service("billing", "jobs", &["reader"]).unwrap();
+    let token = issuer
+        .issue_service("billing", "jobs", &["reader"])
+        .unwrap();
     assert_eq!(token.expires_in(), 300);
     let claims = jobs.verify_service(token.expose_secret()).unwrap();
     assert_eq!(claims.subject(), "billing");
     assert_eq!(claims.roles(), ["reader"]);
-    assert_rejected(verifier(&clock).verify_service(token.expose_secret()), &TokenError::AudienceMismatch);
+    assert_rejected(
+        verifier(&clock).verify_service(token.expose_secret()),
+        &TokenError::AudienceMismatch,
+    );
     // Issued elsewhere with a long lifetime: refused.
     let long = json!({
         "iss": ISS, "sub": "billing", "aud": "jobs", "exp": NOW + 3600, "iat": NOW,
@@ -314,10 +408,15 @@ fn service_tokens_are_short_lived_and_audience_bound() {
     let t = sign_test("service+jwt", &serde_json::to_vec(&long).unwrap());
     assert_rejected(jobs.verify_service(&t), &TokenError::LifetimeTooLong);
     assert!(matches!(
-        Issuer::builder(keys(), ISS, AUD).with_service_ttl(Duration::from_secs(301)).build(),
+        Issuer::builder(keys(), ISS, AUD)
+            .with_service_ttl(Duration::from_secs(301))
+            .build(),
         Err(TokenError::Config { .. })
     ));
-    assert!(matches!(issuer.issue_service("", "jobs", &[]), Err(TokenError::Config { .. })));
+    assert!(matches!(
+        issuer.issue_service("", "jobs", &[]),
+        Err(TokenError::Config { .. })
+    ));
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -331,9 +430,14 @@ fn custom_claims_round_trip_and_reserved_names_are_refused() {
     let clock = clock();
     let issuer = issuer(&clock);
     let verifier = verifier(&clock);
-    let custom = Tenant { tenant: "acme".into(), plan: 3 };
+    let custom = Tenant {
+        tenant: "acme".into(),
+        plan: 3,
+    };
     let token = issuer.issue_access_with(&alice(), &custom).unwrap();
-    let claims = verifier.verify_access_with::<Tenant>(token.expose_secret()).unwrap();
+    let claims = verifier
+        .verify_access_with::<Tenant>(token.expose_secret())
+        .unwrap();
     assert_eq!(claims.custom(), &custom);
     assert_eq!(claims.username(), "alice");
     // The plain verifier ignores custom claims.
@@ -344,8 +448,16 @@ fn custom_claims_round_trip_and_reserved_names_are_refused() {
     struct Other {
         plan: String,
     }
-    assert_rejected(verifier.verify_access_with::<Other>(token.expose_secret()), &TokenError::ClaimsMalformed);
-    for bad in [json!({"exp": 1}), json!({"roles": ["admin"]}), json!("text"), json!([1])] {
+    assert_rejected(
+        verifier.verify_access_with::<Other>(token.expose_secret()),
+        &TokenError::ClaimsMalformed,
+    );
+    for bad in [
+        json!({"exp": 1}),
+        json!({"roles": ["admin"]}),
+        json!("text"),
+        json!([1]),
+    ] {
         assert!(matches!(
             issuer.issue_access_with(&alice(), &bad),
             Err(TokenError::Config { .. })
@@ -374,7 +486,10 @@ fn every_rejection_gives_the_client_the_same_answer() {
     for wire in &wires {
         assert_eq!(wire, &wires[0]);
         assert_eq!(wire.status, 401);
-        assert_eq!(wire.header("www-authenticate"), Some("Bearer error=\"invalid_token\""));
+        assert_eq!(
+            wire.header("www-authenticate"),
+            Some("Bearer error=\"invalid_token\"")
+        );
     }
     let store_down = opsguard_core::Error::from(TokenError::Store(
         opsguard_token::StoreError::unavailable("connection refused"),
@@ -393,9 +508,12 @@ fn every_rejection_gives_the_client_the_same_answer() {
 fn reuse_event() -> opsguard_token::ReuseDetected {
     let clock = clock();
     let rotation = rotation(&clock);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let pair = rt.block_on(rotation.start(&alice())).unwrap();
-    rt.block_on(rotation.rotate(pair.refresh().expose_secret())).unwrap();
+    rt.block_on(rotation.rotate(pair.refresh().expose_secret()))
+        .unwrap();
     let err = rt
         .block_on(rotation.rotate(pair.refresh().expose_secret()))
         .unwrap_err();
@@ -422,5 +540,8 @@ fn issuer_settings_are_checked() {
     ] {
         assert!(matches!(builder.build(), Err(TokenError::Config { .. })));
     }
-    assert!(matches!(Verifier::builder(keys(), "", AUD).build(), Err(TokenError::Config { .. })));
+    assert!(matches!(
+        Verifier::builder(keys(), "", AUD).build(),
+        Err(TokenError::Config { .. })
+    ));
 }

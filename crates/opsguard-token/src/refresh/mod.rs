@@ -54,12 +54,12 @@ use serde::Serialize;
 
 pub use self::memory::MemoryRefreshStore;
 pub use self::store::{NewFamily, RefreshStore, RotateOutcome, Rotation};
+use crate::TokenError;
 use crate::claims::{FamilyId, RefreshClaims, Subject};
 use crate::clock::secs;
 use crate::error::ReuseDetected;
 use crate::issue::{IssuedToken, Issuer, custom_object};
 use crate::verify::Verifier;
-use crate::TokenError;
 
 /// The longest grace window a rotation accepts.
 pub const MAX_GRACE: Duration = Duration::from_secs(60);

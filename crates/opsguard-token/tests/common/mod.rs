@@ -80,7 +80,12 @@ pub fn with(mut claims: serde_json::Map<String, Value>, overrides: &Value) -> Ve
 
 /// A token with header `header` and raw payload bytes, HMAC-signed with
 /// `secret` for `alg` (HS256/384/512).
-pub fn sign_raw(header: &Value, payload: &[u8], secret: &[u8], alg: jsonwebtoken::Algorithm) -> String {
+pub fn sign_raw(
+    header: &Value,
+    payload: &[u8],
+    secret: &[u8],
+    alg: jsonwebtoken::Algorithm,
+) -> String {
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).unwrap()),
@@ -103,7 +108,9 @@ pub fn sign_test(typ: &str, payload: &[u8]) -> String {
 
 /// The decoded payload segment of a compact token.
 pub fn payload_of(token: &str) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()
+    URL_SAFE_NO_PAD
+        .decode(token.split('.').nth(1).unwrap())
+        .unwrap()
 }
 
 /// Asserts `result` is the error `expected` (compared by its `Display`,
