@@ -17,6 +17,10 @@ use crate::{Argon2Params, Error, Result};
 pub(crate) const OUTPUT_LEN: usize = 32;
 /// The salt length of new hashes, in bytes.
 pub(crate) const SALT_LEN: usize = 16;
+/// The shortest tag accepted from storage, in bytes. RFC 9106 allows 4;
+/// 16 is the shortest any common library has written by default (older
+/// argon2-cffi), and refusing shorter ones catches most truncated strings.
+const MIN_STORED_OUTPUT_LEN: usize = 16;
 
 /// A parsed argon2i / argon2id PHC string.
 #[derive(Debug)]
@@ -61,6 +65,11 @@ impl Argon2Hash {
         let output = phc.hash.ok_or(Error::MalformedHash {
             reason: "missing hash",
         })?;
+        if output.len() < MIN_STORED_OUTPUT_LEN {
+            return Err(Error::MalformedHash {
+                reason: "argon2 tag shorter than 16 bytes",
+            });
+        }
         // Range checks of the algorithm itself (m >= 8p, t >= 1, p >= 1);
         // nothing is allocated here.
         params

@@ -645,7 +645,7 @@ mod tests {
     }
 
     #[test]
-    fn dummy_uses_the_current_parameters() {
+    fn web_07_unknown_users_verify_a_dummy_with_the_current_scheme_and_parameters() {
         let hasher = fast();
         match hasher.dummy() {
             Some(Stored::Argon2(h)) => {

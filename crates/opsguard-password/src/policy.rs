@@ -277,6 +277,7 @@ impl<'a> PolicyContext<'a> {
 /// | uppercase, lowercase, digit | required | not required (SP 800-63B forbids composition rules) |
 /// | common passwords | allowed | refused (`common_password`) |
 /// | username / email inside | allowed | refused (`contains_username`, `contains_email`) |
+/// | zxcvbn score 0 (< 10³ guesses) | allowed | refused (`too_weak`) |
 ///
 /// Characters are Unicode scalar values (`é` is one character and two
 /// bytes). Uppercase and lowercase follow Unicode's `Uppercase` and
@@ -330,7 +331,10 @@ impl PasswordPolicy {
 
     /// NIST SP 800-63B: at least 8 characters, at most 256 characters and
     /// 1024 bytes, no composition rules, no common passwords, not containing
-    /// the username or email address.
+    /// the username or email address, and not trivially guessable (zxcvbn
+    /// score 0, under 10³ guesses: `aaaaaaaa`, `abcdefgh`, the
+    /// "repetitive or sequential characters" SP 800-63B lists among values
+    /// to refuse).
     #[must_use]
     pub const fn nist() -> Self {
         Self {
@@ -342,7 +346,7 @@ impl PasswordPolicy {
             require_digit: false,
             reject_common: true,
             reject_context: true,
-            min_strength: None,
+            min_strength: Some(1),
         }
     }
 
@@ -515,9 +519,9 @@ impl PasswordPolicyBuilder {
     }
 
     /// Refuses passwords whose zxcvbn score (0 to 4) is below `score` with
-    /// `too_weak`.
+    /// `too_weak`; 0 turns the rule off.
     pub fn with_min_strength(mut self, score: u8) -> Self {
-        self.policy.min_strength = Some(score);
+        self.policy.min_strength = (score > 0).then_some(score);
         self
     }
 
@@ -538,7 +542,7 @@ impl PasswordPolicyBuilder {
         if p.max_bytes < p.min_chars || p.max_bytes > MAX_MAX_BYTES {
             return Err(Error::InvalidPolicy { name: "max_bytes" });
         }
-        if p.min_strength.is_some_and(|s| s > 4) {
+        if p.min_strength.is_some_and(|score| score > 4) {
             return Err(Error::InvalidPolicy {
                 name: "min_strength",
             });

@@ -158,3 +158,102 @@ impl fmt::Debug for AsyncHasher {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::Argon2Params;
+
+    fn fast(permits: usize) -> AsyncHasher {
+        let hasher = Hasher::builder()
+            .with_argon2id(Argon2Params::new(32, 1, 1))
+            .dangerous_allow_weak_params()
+            .build()
+            .unwrap();
+        AsyncHasher::with_permits(hasher, NonZeroUsize::new(permits).unwrap())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_permits_hashes_run_at_once() {
+        let pool = fast(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..12 {
+            let (pool, running, peak) = (pool.clone(), Arc::clone(&running), Arc::clone(&peak));
+            tasks.push(tokio::spawn(async move {
+                pool.run(move |_| {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(5));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let peak = peak.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&peak), "{peak} ran at once");
+        assert_eq!(pool.permits.available_permits(), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_request_keeps_its_permit_until_its_hash_ends() {
+        let pool = fast(1);
+        let (started_tx, started_rx) = mpsc::channel::<()>();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let request = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                pool.run(move |_| {
+                    started_tx.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
+            .await
+            .unwrap();
+        // The client goes away mid-hash.
+        request.abort();
+        assert!(request.await.unwrap_err().is_cancelled());
+        // The hash is still running, so its permit is still taken.
+        assert_eq!(pool.permits.available_permits(), 0);
+        release_tx.send(()).unwrap();
+        // Once it ends the permit comes back; this wait has no deadline to
+        // meet, only a bound so a bug cannot hang the suite.
+        let back = tokio::time::timeout(Duration::from_secs(30), async {
+            while pool.permits.available_permits() == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await;
+        assert!(back.is_ok());
+        assert!(
+            pool.verify_unknown_user(&SecretString::from("x"))
+                .await
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn permits_are_capped_at_tokio_maximum() {
+        let hasher = Hasher::new();
+        let pool = AsyncHasher::with_permits(hasher, NonZeroUsize::MAX);
+        assert_eq!(pool.max_permits(), Semaphore::MAX_PERMITS);
+        let default = AsyncHasher::new(Hasher::new());
+        assert_eq!(
+            default.max_permits(),
+            std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+        );
+    }
+}
