@@ -7,6 +7,7 @@
 //! panic only when the property is broken), add it to [`TARGETS`], add
 //! `fuzz_targets/<name>.rs` and its `[[bin]]`, and seed `corpus/<name>/`.
 
+pub mod rbac;
 pub mod validate;
 
 /// The check of one target: panics when the property is broken.
@@ -15,6 +16,7 @@ pub type Check = fn(&[u8]);
 /// Every target: its name (= the corpus directory) and its check.
 pub const TARGETS: &[(&str, Check)] = &[
     ("core_error_body", core_error_body),
+    ("rbac_policy", rbac::rbac_policy),
     ("validate_fields", validate::validate_fields),
 ];
 

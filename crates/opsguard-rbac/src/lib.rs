@@ -7,6 +7,7 @@ mod document;
 mod error;
 mod explain;
 mod grant;
+mod lookup;
 mod name;
 mod policy;
 mod resource;
