@@ -103,17 +103,29 @@ pub fn deserialize_json<T: DeserializeOwned>(
     if bytes.len() > max_len {
         return Err(opsguard_core::Error::payload_too_large());
     }
+    // Most bodies are fine: parse them without tracking paths, and parse a
+    // refused body a second time (it is at most `max_len` bytes) to learn
+    // where the problem is. Both runs use the same deserializer, so they
+    // fail at the same place.
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(opsguard_core::Error::validation(vec![locate_error::<T>(
+            bytes,
+        )])),
+    }
+}
+
+/// The field error of a body `serde_json` refused, with its path.
+fn locate_error<T: DeserializeOwned>(bytes: &[u8]) -> FieldError {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize::<_, T>(&mut de)
-        .map_err(|err| opsguard_core::Error::validation(vec![json_field_error(bytes, &err)]))?;
-    de.end().map_err(|err| {
-        opsguard_core::Error::validation(vec![FieldError::new(
-            "",
-            "invalid_json",
-            syntax_message(&err),
-        )])
-    })?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(err) => json_field_error(bytes, &err),
+        Ok(_) => match de.end() {
+            Err(err) => FieldError::new("", "invalid_json", syntax_message(&err)),
+            // Not reached: the first run refused these bytes.
+            Ok(()) => FieldError::new("", "invalid_json", "malformed JSON"),
+        },
+    }
 }
 
 fn json_field_error(
