@@ -83,7 +83,8 @@ impl SqlAuditLog {
     ///
     /// [`SqlStoreError`] if the database fails.
     pub async fn insert(&self, event: &AuditEvent) -> Result<(), SqlStoreError> {
-        let time = i64::try_from(event.time_unix_ms()).map_err(|_| SqlStoreError::TimeOutOfRange)?;
+        let time =
+            i64::try_from(event.time_unix_ms()).map_err(|_| SqlStoreError::TimeOutOfRange)?;
         let client_ip = event.client_ip().map(|ip| ip.to_string());
         let resource = event.resource();
         on_pool!(&self.pool, |pool, driver| sqlx::query(INSERT)

@@ -51,7 +51,11 @@ impl SqlDenylist {
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
-            .map_err(|err| classify(driver, "purge the access denylist", err)))
+            .map_err(|err| classify(
+                driver,
+                "purge the access denylist",
+                err
+            )))
     }
 }
 
@@ -70,15 +74,13 @@ impl AccessDenylist for SqlDenylist {
     }
 
     async fn is_denied(&self, issuer: &str, jti: &str, now: i64) -> Result<bool, StoreError> {
-        let found: Option<i64> = on_pool!(&self.pool, |pool, driver| sqlx::query_scalar(
-            IS_DENIED
-        )
-        .bind(issuer)
-        .bind(jti)
-        .bind(now)
-        .fetch_optional(pool)
-        .await
-        .map_err(|err| classify(driver, "read the access denylist", err)))
+        let found: Option<i64> = on_pool!(&self.pool, |pool, driver| sqlx::query_scalar(IS_DENIED)
+            .bind(issuer)
+            .bind(jti)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+            .map_err(|err| classify(driver, "read the access denylist", err)))
         .map_err(SqlStoreError::into_token)?;
         Ok(found.is_some())
     }

@@ -193,11 +193,8 @@ mod tests {
         assert_eq!(missing.to_string(), "database refused to read");
         assert!(!missing.into_token().is_unavailable());
 
-        let core = opsguard_core::Error::from(classify(
-            Driver::Sqlite,
-            "read",
-            sqlx::Error::PoolClosed,
-        ));
+        let core =
+            opsguard_core::Error::from(classify(Driver::Sqlite, "read", sqlx::Error::PoolClosed));
         assert_eq!(core.kind(), opsguard_core::ErrorKind::Unavailable);
         let core = opsguard_core::Error::from(SqlStoreError::TimeOutOfRange);
         assert_eq!(core.kind(), opsguard_core::ErrorKind::Internal);

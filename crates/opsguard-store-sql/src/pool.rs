@@ -129,12 +129,16 @@ impl SqlPool {
     /// applied migration differs from the embedded one.
     pub async fn migrate(&self) -> Result<(), SqlStoreError> {
         let outcome = match self {
-            Self::Postgres(pool) => migrator(sqlx::migrate!("migrations/postgres"))
-                .run(pool)
-                .await,
-            Self::Sqlite(pool) => migrator(sqlx::migrate!("migrations/sqlite"))
-                .run(pool)
-                .await,
+            Self::Postgres(pool) => {
+                migrator(sqlx::migrate!("migrations/postgres"))
+                    .run(pool)
+                    .await
+            }
+            Self::Sqlite(pool) => {
+                migrator(sqlx::migrate!("migrations/sqlite"))
+                    .run(pool)
+                    .await
+            }
         };
         outcome.map_err(|err| SqlStoreError::Migrate(Box::new(err)))
     }

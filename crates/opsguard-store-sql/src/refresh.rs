@@ -112,18 +112,16 @@ impl RefreshStore for SqlRefreshStore {
         } else {
             i64::MAX
         };
-        let revoked: Option<bool> = on_pool!(&self.pool, |pool, driver| sqlx::query_scalar(
-            ROTATE
-        )
-        .bind(rotation.family.as_str())
-        .bind(rotation.presented_jti.as_str())
-        .bind(rotation.next_jti.as_str())
-        .bind(rotation.next_expires_at)
-        .bind(rotation.now)
-        .bind(grace_floor)
-        .fetch_optional(pool)
-        .await
-        .map_err(|err| classify(driver, "rotate a refresh family", err)))
+        let revoked: Option<bool> = on_pool!(&self.pool, |pool, driver| sqlx::query_scalar(ROTATE)
+            .bind(rotation.family.as_str())
+            .bind(rotation.presented_jti.as_str())
+            .bind(rotation.next_jti.as_str())
+            .bind(rotation.next_expires_at)
+            .bind(rotation.now)
+            .bind(grace_floor)
+            .fetch_optional(pool)
+            .await
+            .map_err(|err| classify(driver, "rotate a refresh family", err)))
         .map_err(SqlStoreError::into_token)?;
         Ok(match revoked {
             None => RotateOutcome::Inactive,
@@ -148,7 +146,11 @@ impl RefreshStore for SqlRefreshStore {
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
-            .map_err(|err| classify(driver, "revoke a user's refresh families", err)))
+            .map_err(|err| classify(
+                driver,
+                "revoke a user's refresh families",
+                err
+            )))
         .map_err(SqlStoreError::into_token)
     }
 

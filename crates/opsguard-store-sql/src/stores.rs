@@ -1,8 +1,6 @@
 //! One handle from which every store of the crate is built.
 
-use crate::{
-    SqlAuditLog, SqlDenylist, SqlPool, SqlRefreshStore, SqlStoreError, SqlThrottleStore,
-};
+use crate::{SqlAuditLog, SqlDenylist, SqlPool, SqlRefreshStore, SqlStoreError, SqlThrottleStore};
 
 /// The entry point: a pool, its migrations, and the four stores over it.
 ///

@@ -101,14 +101,12 @@ impl SqlThrottleStore {
         now: SystemTime,
     ) -> Result<Option<Counter>, SqlStoreError> {
         let now = to_micros(now)?;
-        let row: Option<(i64, i64)> = on_pool!(&self.pool, |pool, driver| sqlx::query_as(
-            READ
-        )
-        .bind(key.as_str())
-        .bind(now)
-        .fetch_optional(pool)
-        .await
-        .map_err(|err| classify(driver, "read a throttle counter", err)))?;
+        let row: Option<(i64, i64)> = on_pool!(&self.pool, |pool, driver| sqlx::query_as(READ)
+            .bind(key.as_str())
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+            .map_err(|err| classify(driver, "read a throttle counter", err)))?;
         row.map(counter).transpose()
     }
 
@@ -156,6 +154,8 @@ impl ThrottleStore for SqlThrottleStore {
     }
 
     async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
-        self.try_clear(key).await.map_err(|err| err.into_auth(STORE))
+        self.try_clear(key)
+            .await
+            .map_err(|err| err.into_auth(STORE))
     }
 }

@@ -52,7 +52,10 @@ mod tests {
     #[test]
     fn an_expiry_that_does_not_fit_is_none() {
         let now = UNIX_EPOCH + Duration::from_secs(1_000);
-        assert_eq!(expiry_micros(now, Duration::from_secs(5)), Some(1_005_000_000));
+        assert_eq!(
+            expiry_micros(now, Duration::from_secs(5)),
+            Some(1_005_000_000)
+        );
         assert_eq!(expiry_micros(now, Duration::MAX), None);
         assert_eq!(expiry_micros(now, Duration::from_secs(1 << 60)), None);
     }

@@ -3,7 +3,12 @@
 //! crate's stores on SQLite, and on PostgreSQL when
 //! `OPSGUARD_TEST_POSTGRES_URL` is set (otherwise those tests print a note
 //! and pass).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 
@@ -123,7 +128,10 @@ async fn rotation_then_reuse(h: &Harness) {
     let other = family();
     create(h, &other, "u1", "k1", T0 + 3600).await;
     assert_eq!(rotate(h, &other, "k1", "k2", T0 + 10, 0).await, Rotated);
-    assert_eq!(rotate(h, &other, "k1", "k3", T0 + 10, 0).await, ReuseDetected);
+    assert_eq!(
+        rotate(h, &other, "k1", "k3", T0 + 10, 0).await,
+        ReuseDetected
+    );
     assert_eq!(rotate(h, &other, "k2", "k4", T0 + 10, 0).await, Inactive);
 }
 
@@ -156,7 +164,10 @@ async fn grace_window(h: &Harness) {
     // previous token.
     assert_eq!(rotate(h, &fam, "j3", "j4", T0 + 45, 30).await, Rotated);
     // j1 is now two generations old, outside any grace: reuse.
-    assert_eq!(rotate(h, &fam, "j1", "j5", T0 + 46, 30).await, ReuseDetected);
+    assert_eq!(
+        rotate(h, &fam, "j1", "j5", T0 + 46, 30).await,
+        ReuseDetected
+    );
     assert_eq!(rotate(h, &fam, "j4", "j6", T0 + 47, 30).await, Inactive);
 }
 
@@ -165,13 +176,22 @@ async fn grace_window_boundary(h: &Harness) {
     create(h, &fam, "u1", "j1", T0 + 3600).await;
     assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 10, 30).await, Rotated);
     // rotated_at + grace = T0 + 40 is already outside (`now < rotated_at + grace`).
-    assert_eq!(rotate(h, &fam, "j1", "j3", T0 + 40, 30).await, ReuseDetected);
+    assert_eq!(
+        rotate(h, &fam, "j1", "j3", T0 + 40, 30).await,
+        ReuseDetected
+    );
 
     // A grace window that would overflow `rotated_at + grace` still works.
     let fam = family();
     create(h, &fam, "u1", "j1", T0 + 3600).await;
-    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 10, i64::MAX).await, Rotated);
-    assert_eq!(rotate(h, &fam, "j1", "j3", T0 + 20, i64::MAX).await, Rotated);
+    assert_eq!(
+        rotate(h, &fam, "j1", "j2", T0 + 10, i64::MAX).await,
+        Rotated
+    );
+    assert_eq!(
+        rotate(h, &fam, "j1", "j3", T0 + 20, i64::MAX).await,
+        Rotated
+    );
 }
 
 async fn revoke_family_and_user(h: &Harness) {
@@ -231,7 +251,12 @@ async fn denylist_expiry(h: &Harness) {
     assert!(h.denylist.is_denied(iss, &jti, T0 + 99).await.unwrap());
     assert!(!h.denylist.is_denied(iss, &jti, T0 + 100).await.unwrap());
     // Keyed by (iss, jti): another issuer's token with the same jti is not denied.
-    assert!(!h.denylist.is_denied("https://other", &jti, T0).await.unwrap());
+    assert!(
+        !h.denylist
+            .is_denied("https://other", &jti, T0)
+            .await
+            .unwrap()
+    );
     assert!(!h.denylist.is_denied(iss, "other", T0).await.unwrap());
 
     // Denying twice keeps the later expiry.
@@ -276,7 +301,10 @@ async fn throttle_counters(h: &Harness) {
     h.throttle.clear(k1).await.unwrap();
     assert_eq!(h.throttle.read(k1, s(71)).await.unwrap(), None);
     h.throttle.clear(k1).await.unwrap();
-    assert_eq!(h.throttle.read(k2, s(71)).await.unwrap().map(|c| c.count()), Some(1));
+    assert_eq!(
+        h.throttle.read(k2, s(71)).await.unwrap().map(|c| c.count()),
+        Some(1)
+    );
     let c = h.throttle.increment(k1, s(72), ttl).await.unwrap();
     assert_eq!(c.count(), 1);
 }
@@ -288,19 +316,36 @@ async fn throttle_no_expiry(h: &Harness) {
         .await
         .unwrap();
     let far = t0() + Duration::from_secs(1 << 40);
-    assert_eq!(h.throttle.read(&keys[0], far).await.unwrap().map(|c| c.count()), Some(1));
+    assert_eq!(
+        h.throttle
+            .read(&keys[0], far)
+            .await
+            .unwrap()
+            .map(|c| c.count()),
+        Some(1)
+    );
 }
 
 async fn throttle_flow(h: &Harness) {
     let clock = Arc::new(ManualClock::new(t0()));
-    let throttle = Throttle::with_clock(ThrottlePolicy::default(), h.throttle.clone(), clock.clone());
+    let throttle =
+        Throttle::with_clock(ThrottlePolicy::default(), h.throttle.clone(), clock.clone());
     let account = unique("alice");
     let client = "203.0.113.9".parse().unwrap();
     for _ in 0..4 {
-        throttle.check(&account, client).await.unwrap().fail().await.unwrap();
+        throttle
+            .check(&account, client)
+            .await
+            .unwrap()
+            .fail()
+            .await
+            .unwrap();
     }
     let refused = throttle.check(&account, client).await.err().unwrap();
-    assert_eq!(opsguard_core::Error::from(refused).retry_after_secs(), Some(1));
+    assert_eq!(
+        opsguard_core::Error::from(refused).retry_after_secs(),
+        Some(1)
+    );
     // After the delay the owner may try again, and a success clears the pair.
     clock.advance(Duration::from_secs(1));
     let attempt = throttle.check(&account, client).await.unwrap();

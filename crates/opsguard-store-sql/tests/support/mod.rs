@@ -118,7 +118,11 @@ impl Harness {
             .unwrap();
         let stores = SqlStores::new(pool);
         stores.migrate().await.unwrap();
-        Some(Self::sql("postgres", stores, Cleanup::Schema { url, schema }))
+        Some(Self::sql(
+            "postgres",
+            stores,
+            Cleanup::Schema { url, schema },
+        ))
     }
 
     fn sql(name: &'static str, stores: SqlStores, cleanup: Cleanup) -> Self {
@@ -174,8 +178,7 @@ impl Harness {
 }
 
 const SET_SCHEMA: &str = "SELECT set_config('opsguard.test_schema', $1, false)";
-const CREATE_SCHEMA: &str =
-    "DO $$ BEGIN EXECUTE format('CREATE SCHEMA %I', current_setting('opsguard.test_schema')); END $$";
+const CREATE_SCHEMA: &str = "DO $$ BEGIN EXECUTE format('CREATE SCHEMA %I', current_setting('opsguard.test_schema')); END $$";
 const DROP_SCHEMA: &str = "DO $$ BEGIN EXECUTE format('DROP SCHEMA %I CASCADE', current_setting('opsguard.test_schema')); END $$";
 
 async fn schema_command(url: &str, schema: &str, command: &'static str) {
