@@ -55,8 +55,9 @@ pub enum SqlStoreError {
     /// changed, or the database refused one).
     #[error("database migration failed")]
     Migrate(#[source] BoxError),
-    /// A time is outside what the tables can hold (before 1970 or after the
-    /// year 294,000 for microsecond columns).
+    /// A time is outside what the columns can hold (microseconds in an
+    /// `i64` end in the year 294,247; audit times are milliseconds after
+    /// 1970).
     #[error("time out of range for the store")]
     TimeOutOfRange,
     /// The database is unreachable, busy or timed out; the same call may
