@@ -7,6 +7,7 @@
 //! panic only when the property is broken), add it to [`TARGETS`], add
 //! `fuzz_targets/<name>.rs` and its `[[bin]]`, and seed `corpus/<name>/`.
 
+pub mod crypto;
 pub mod password;
 pub mod rbac;
 pub mod validate;
@@ -17,6 +18,7 @@ pub type Check = fn(&[u8]);
 /// Every target: its name (= the corpus directory) and its check.
 pub const TARGETS: &[(&str, Check)] = &[
     ("core_error_body", core_error_body),
+    ("crypto_open", crypto::crypto_open),
     ("rbac_policy", rbac::rbac_policy),
     ("password_verify", password::password_verify),
     ("validate_fields", validate::validate_fields),
