@@ -10,6 +10,7 @@
 pub mod crypto;
 pub mod password;
 pub mod rbac;
+pub mod token;
 pub mod validate;
 
 /// The check of one target: panics when the property is broken.
@@ -22,6 +23,8 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("rbac_policy", rbac::rbac_policy),
     ("password_verify", password::password_verify),
     ("validate_fields", validate::validate_fields),
+    ("token_verify", token::token_verify),
+    ("token_jwks", token::token_jwks),
 ];
 
 /// The check of the target named `name`, if there is one.
