@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use opsguard_password::PasswordPolicy;
-use opsguard_validate::types::{TargetCreate, UserCreate};
 use opsguard_validate::from_json_slice;
+use opsguard_validate::types::{TargetCreate, UserCreate};
 use regex::Regex;
 use serde::Deserialize;
 use validator::{Validate, ValidateArgs};
@@ -84,9 +84,12 @@ fn validate_value(c: &mut Criterion) {
         b.iter(|| black_box(&user).validate().is_ok());
     });
     let seed_policy = PasswordPolicy::opsconductor();
-    group.bench_function(BenchmarkId::new("opsguard", "UserCreate_opsconductor"), |b| {
-        b.iter(|| black_box(&user).validate_with_args(&seed_policy).is_ok());
-    });
+    group.bench_function(
+        BenchmarkId::new("opsguard", "UserCreate_opsconductor"),
+        |b| {
+            b.iter(|| black_box(&user).validate_with_args(&seed_policy).is_ok());
+        },
+    );
     group.bench_function(BenchmarkId::new("validator+regex", "UserCreate"), |b| {
         b.iter(|| black_box(&raw_user).validate().is_ok());
     });
@@ -102,23 +105,31 @@ fn parse_and_validate(c: &mut Criterion) {
                 group.bench_with_input(BenchmarkId::new("opsguard", name), body, |b, body| {
                     b.iter(|| from_json_slice::<TargetCreate>(black_box(body), 4096).is_ok());
                 });
-                group.bench_with_input(BenchmarkId::new("serde_json+validator", name), body, |b, body| {
-                    b.iter(|| {
-                        serde_json::from_slice::<RawTarget>(black_box(body))
-                            .is_ok_and(|t| t.validate().is_ok())
-                    });
-                });
+                group.bench_with_input(
+                    BenchmarkId::new("serde_json+validator", name),
+                    body,
+                    |b, body| {
+                        b.iter(|| {
+                            serde_json::from_slice::<RawTarget>(black_box(body))
+                                .is_ok_and(|t| t.validate().is_ok())
+                        });
+                    },
+                );
             }
             _ => {
                 group.bench_with_input(BenchmarkId::new("opsguard", name), body, |b, body| {
                     b.iter(|| from_json_slice::<UserCreate>(black_box(body), 4096).is_ok());
                 });
-                group.bench_with_input(BenchmarkId::new("serde_json+validator", name), body, |b, body| {
-                    b.iter(|| {
-                        serde_json::from_slice::<RawUser>(black_box(body))
-                            .is_ok_and(|u| u.validate().is_ok())
-                    });
-                });
+                group.bench_with_input(
+                    BenchmarkId::new("serde_json+validator", name),
+                    body,
+                    |b, body| {
+                        b.iter(|| {
+                            serde_json::from_slice::<RawUser>(black_box(body))
+                                .is_ok_and(|u| u.validate().is_ok())
+                        });
+                    },
+                );
             }
         }
     }
@@ -126,17 +137,29 @@ fn parse_and_validate(c: &mut Criterion) {
     // accepts the octal-looking host, so the raw side reports one fewer).
     let bad = br#"{"name":"","host":"0127.0.0.1","port":22,"platform":"linux","credential_id":0,"group_id":0}"#;
     group.throughput(Throughput::Bytes(bad.len() as u64));
-    group.bench_with_input(BenchmarkId::new("opsguard", "TargetCreate_invalid"), bad, |b, body| {
-        b.iter(|| from_json_slice::<TargetCreate>(black_box(body), 4096).err().map(|e| e.fields().len()));
-    });
-    group.bench_with_input(BenchmarkId::new("serde_json+validator", "TargetCreate_invalid"), bad, |b, body| {
-        b.iter(|| {
-            serde_json::from_slice::<RawTarget>(black_box(body))
-                .ok()
-                .and_then(|t| t.validate().err())
-                .map(|e| e.errors().len())
-        });
-    });
+    group.bench_with_input(
+        BenchmarkId::new("opsguard", "TargetCreate_invalid"),
+        bad,
+        |b, body| {
+            b.iter(|| {
+                from_json_slice::<TargetCreate>(black_box(body), 4096)
+                    .err()
+                    .map(|e| e.fields().len())
+            });
+        },
+    );
+    group.bench_with_input(
+        BenchmarkId::new("serde_json+validator", "TargetCreate_invalid"),
+        bad,
+        |b, body| {
+            b.iter(|| {
+                serde_json::from_slice::<RawTarget>(black_box(body))
+                    .ok()
+                    .and_then(|t| t.validate().err())
+                    .map(|e| e.errors().len())
+            });
+        },
+    );
     group.finish();
 }
 

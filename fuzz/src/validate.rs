@@ -24,7 +24,10 @@ fn check_text(s: &str) {
     assert_eq!(username(s).is_ok(), user.is_ok());
     if let Ok(user) = user {
         assert!((3..=32).contains(&s.len()), "username length");
-        assert!(s.bytes().all(|b| b.is_ascii_alphanumeric()), "username bytes");
+        assert!(
+            s.bytes().all(|b| b.is_ascii_alphanumeric()),
+            "username bytes"
+        );
         assert_eq!(user.normalized(), s.to_ascii_lowercase());
     }
 
@@ -53,19 +56,28 @@ fn check_text(s: &str) {
                 assert!((1..=63).contains(&label.len()), "label length");
                 assert!(!label.starts_with('-') && !label.ends_with('-'), "hyphen");
                 assert!(
-                    label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                    label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-'),
                     "label bytes"
                 );
             }
             let last = bare.rsplit('.').next().unwrap_or(bare);
-            assert!(!last.bytes().all(|b| b.is_ascii_digit()), "numeric last label");
+            assert!(
+                !last.bytes().all(|b| b.is_ascii_digit()),
+                "numeric last label"
+            );
         }
         Ok(_) | Err(_) => {}
     }
     let public = HostPolicy::public_only().check(s);
     assert_eq!(public_host(s).is_ok(), public.is_ok());
     if let Ok(Host::Ip(ip)) = public {
-        assert_eq!(AddressClass::of(ip), None, "public_only let a special address in");
+        assert_eq!(
+            AddressClass::of(ip),
+            None,
+            "public_only let a special address in"
+        );
     }
     if public.is_ok() {
         assert!(parsed.is_ok());
