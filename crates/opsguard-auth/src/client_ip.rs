@@ -21,7 +21,8 @@ use crate::AuthError;
 ///   client, not a proxy, may have written).
 /// * When every entry is trusted, the leftmost one is the answer.
 /// * Empty list elements (`a,,b`) are skipped, as RFC 9110 §5.6.1 asks of
-///   list recipients.
+///   list recipients; spaces and tabs around entries are ignored, any other
+///   control character makes the entry malformed.
 /// * An entry may carry a port (`192.0.2.1:1234`, `[2001:db8::1]:443`);
 ///   the port is dropped.
 /// * IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) are compared and
@@ -92,7 +93,7 @@ impl ClientIpResolver {
         }
         for value in forwarded_for.into_iter().rev() {
             for entry in value.as_ref().rsplit(|b| *b == b',') {
-                let entry = entry.trim_ascii();
+                let entry = trim_ows(entry);
                 if entry.is_empty() {
                     continue;
                 }
@@ -112,6 +113,16 @@ impl ClientIpResolver {
         }
         current
     }
+}
+
+/// `bytes` without leading and trailing optional whitespace, which HTTP
+/// defines as spaces and tabs only (RFC 9110 §5.6.3): a CR, LF or form feed
+/// is not whitespace but a malformed entry.
+fn trim_ows(bytes: &[u8]) -> &[u8] {
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().take_while(|b| is_ows(b)).count();
+    let end = bytes.len() - bytes.iter().rev().take_while(|b| is_ows(b)).count();
+    bytes.get(start..end.max(start)).unwrap_or_default()
 }
 
 /// One `X-Forwarded-For` entry: an IP address, optionally with a port.
