@@ -1,0 +1,295 @@
+//! Building the service from its configuration, and running it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::FromRef;
+use opsguard::auth::{Authenticator, Throttle, ThrottlePolicy};
+use opsguard::axum::OpsGuard;
+use opsguard::crypto::Keyring;
+use opsguard::password::AsyncHasher;
+use opsguard::rbac::{Policy, SharedPolicy};
+use opsguard::store_sql::SqlAuditLog;
+use opsguard::token::Issuer;
+use opsguard::token::refresh::RefreshRotation;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::db::Db;
+use crate::db::users::UserDirectory;
+use crate::{Config, ServiceError, keys, routes};
+
+/// How often expired refresh families, denylist entries and throttle
+/// counters are deleted (opsguard-store-sql recommends hourly; the stores
+/// are correct without it, only larger).
+const PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    /// opsguard's flows (login, refresh, logout), policy and JWKS.
+    pub(crate) guard: OpsGuard,
+    /// The service's tables.
+    pub(crate) db: Db,
+    /// Seals and opens credential passwords.
+    pub(crate) keyring: Arc<Keyring>,
+    /// Hashes new passwords (the login flow shares it).
+    pub(crate) hasher: Arc<AsyncHasher>,
+    /// The audit log, shared with the login flow.
+    pub(crate) audit: SqlAuditLog,
+}
+
+/// How opsguard's extractors find the guard in the service's state.
+impl FromRef<AppState> for OpsGuard {
+    fn from_ref(state: &AppState) -> Self {
+        state.guard.clone()
+    }
+}
+
+impl AppState {
+    /// Connect, migrate, load the keys and assemble opsguard's parts.
+    async fn new(config: &Config) -> Result<Self, ServiceError> {
+        let db = Db::connect(config.database_url()).await?;
+        db.migrate().await?;
+        let keys = keys::load(config)?;
+        let stores = db.stores();
+        let audit = stores.audit_log();
+
+        let issuer = Issuer::builder(keys.signing.clone(), config.issuer(), config.audience())
+            .build()
+            .map_err(|err| ServiceError::keys("build the token issuer", err))?;
+        let verifier = issuer
+            .verifier()
+            .map_err(|err| ServiceError::keys("build the token verifier", err))?;
+        // Refresh tokens rotate on every use; a reused one revokes its
+        // family. The families live in the database, so every instance
+        // sees the same ones.
+        let rotation = RefreshRotation::builder(issuer, Arc::new(stores.refresh_store()))
+            .build()
+            .map_err(|err| ServiceError::keys("build the refresh rotation", err))?;
+        let hasher = Arc::new(AsyncHasher::new(config.password_hasher()?));
+        // Failed-login counters live in the database too, so a client
+        // cannot reset them by reaching another instance.
+        let throttle = Throttle::new(ThrottlePolicy::default(), Arc::new(stores.throttle_store()));
+        let authenticator = Authenticator::builder(
+            Arc::new(UserDirectory::new(db.clone())),
+            hasher.clone(),
+            rotation,
+            verifier,
+        )
+        .with_throttle(throttle)
+        .with_audit_sink(Arc::new(audit.clone()))
+        .build();
+        let guard = OpsGuard::builder(authenticator, SharedPolicy::new(Policy::opsconductor()))
+            .with_client_ip_resolver(config.client_ip_resolver()?)
+            .with_jwks(&keys.signing.to_jwks())
+            .build();
+        Ok(Self {
+            guard,
+            db,
+            keyring: Arc::new(keys.keyring),
+            hasher,
+            audit,
+        })
+    }
+
+    /// The login, refresh and logout flows.
+    pub(crate) fn authenticator(&self) -> Result<&Authenticator, opsguard::Error> {
+        // Always present: the guard is built with `OpsGuard::builder`.
+        self.guard
+            .authenticator()
+            .ok_or_else(|| opsguard::Error::internal("the guard has no authenticator"))
+    }
+}
+
+/// The service, ready to serve: database migrated, keys loaded.
+#[derive(Debug)]
+pub struct Service {
+    state: AppState,
+}
+
+impl Service {
+    /// Connect to the database of `config`, run the migrations, load (or in
+    /// development generate) the keys, and assemble the service.
+    ///
+    /// # Errors
+    ///
+    /// [`ServiceError`] when the database cannot be reached or migrated, a
+    /// key cannot be loaded, or production refuses a development shortcut.
+    pub async fn new(config: &Config) -> Result<Self, ServiceError> {
+        Ok(Self {
+            state: AppState::new(config).await?,
+        })
+    }
+
+    /// The routes with their layers.
+    pub fn router(&self) -> Router {
+        routes::router(self.state.clone())
+    }
+
+    /// Serve on `listener` until `shutdown` completes, then finish the
+    /// requests in flight and close the database.
+    ///
+    /// # Errors
+    ///
+    /// [`ServiceError::Io`] when the listener fails.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServiceError> {
+        let purge = tokio::spawn(purge_expired(self.state.db.clone()));
+        // The socket peer is the client address the login throttle counts
+        // (through trusted proxies only), so the service needs ConnectInfo.
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        purge.abort();
+        self.state.db.close().await;
+        served.map_err(|source| ServiceError::Io {
+            action: "serve http",
+            source,
+        })
+    }
+}
+
+/// Delete expired rows of opsguard's stores every [`PURGE_INTERVAL`].
+async fn purge_expired(db: Db) {
+    let mut interval = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        interval.tick().await;
+        match db.stores().purge_expired(crate::db::now()).await {
+            Ok(deleted) => tracing::debug!(target: "opsconductor", deleted, "expired rows purged"),
+            Err(err) => tracing::warn!(
+                target: "opsconductor",
+                error = &err as &(dyn std::error::Error + 'static),
+                "purging expired rows failed"
+            ),
+        }
+    }
+}
+
+/// The `serve` subcommand: listen on the configured address until Ctrl-C
+/// or SIGTERM.
+///
+/// # Errors
+///
+/// As [`Service::new`] and [`Service::serve`]; [`ServiceError::Io`] when
+/// the address cannot be bound.
+pub async fn serve(config: &Config) -> Result<(), ServiceError> {
+    let service = Service::new(config).await?;
+    let listener = TcpListener::bind(config.bind())
+        .await
+        .map_err(|source| ServiceError::Io {
+            action: "bind OPSGUARD_BIND",
+            source,
+        })?;
+    tracing::info!(
+        target: "opsconductor",
+        address = %config.bind(),
+        database = config.database_kind(),
+        "opsconductor-service listening"
+    );
+    service.serve(listener, shutdown_signal()).await
+}
+
+/// Completes at Ctrl-C, or at SIGTERM on Unix (what `docker stop` and
+/// systemd send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!(target: "opsconductor", "shutting down");
+}
+
+/// A service serving in this process, on a port of its own: what the tests
+/// and the demo talk to over real HTTP.
+#[derive(Debug)]
+pub struct RunningService {
+    addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), ServiceError>>,
+}
+
+impl RunningService {
+    /// The address it listens on.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr><path>`.
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stop accepting requests, finish those in flight, close the database.
+    ///
+    /// # Errors
+    ///
+    /// As [`Service::serve`]; [`ServiceError::Io`] if the serving task
+    /// panicked.
+    pub async fn stop(self) -> Result<(), ServiceError> {
+        // The task may already have ended; its result says how.
+        let _ = self.shutdown.send(());
+        self.task.await.map_err(|err| ServiceError::Io {
+            action: "join the serving task",
+            source: std::io::Error::other(err),
+        })?
+    }
+}
+
+/// Start the service of `config` on its bind address (use port 0 for any
+/// free port) in a task of the current runtime.
+///
+/// # Errors
+///
+/// As [`Service::new`]; [`ServiceError::Io`] when the address cannot be
+/// bound.
+pub async fn spawn(config: &Config) -> Result<RunningService, ServiceError> {
+    let service = Service::new(config).await?;
+    let listener = TcpListener::bind(config.bind())
+        .await
+        .map_err(|source| ServiceError::Io {
+            action: "bind a local port",
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServiceError::Io {
+        action: "read the bound address",
+        source,
+    })?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(service.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    Ok(RunningService {
+        addr,
+        shutdown,
+        task,
+    })
+}

@@ -1,0 +1,45 @@
+//! `GET /admin/audit`: the security audit log, newest first, a page at a
+//! time.
+
+use axum::extract::State;
+use opsguard::Success;
+use opsguard::axum::{ApiError, Json, Query};
+use opsguard::store_sql::{AuditPage, AuditQuery};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::routes::caller::AdminCaller;
+use crate::routes::reply::ok;
+
+/// The query string: `?limit=50&before=<id>&user_id=<id>`, all optional;
+/// any other parameter is a 422.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuditParams {
+    /// Page size, clamped to 1..=200 by the store (default 50).
+    limit: Option<u32>,
+    /// Only events older than this id: the previous page's `next_before`.
+    before: Option<i64>,
+    /// Only events about this user.
+    user_id: Option<i64>,
+}
+
+/// `GET /admin/audit`: `data` is `{"records": [...], "next_before": id or
+/// null}`.
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    AdminCaller(_admin): AdminCaller,
+    Query(params): Query<AuditParams>,
+) -> Result<Json<Success<AuditPage>>, ApiError> {
+    let mut query = AuditQuery::new();
+    if let Some(limit) = params.limit {
+        query = query.with_limit(limit);
+    }
+    if let Some(before) = params.before {
+        query = query.with_before(before);
+    }
+    if let Some(user_id) = params.user_id {
+        query = query.with_user_id(user_id.to_string());
+    }
+    Ok(ok("audit events", state.audit.page(&query).await?))
+}
