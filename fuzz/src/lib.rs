@@ -7,7 +7,7 @@
 //! panic only when the property is broken), add it to [`TARGETS`], add
 //! `fuzz_targets/<name>.rs` and its `[[bin]]`, and seed `corpus/<name>/`.
 
-pub mod auth;
+pub mod axum;
 pub mod crypto;
 pub mod password;
 pub mod rbac;
@@ -24,10 +24,9 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("rbac_policy", rbac::rbac_policy),
     ("password_verify", password::password_verify),
     ("validate_fields", validate::validate_fields),
-    ("auth_authorization", auth::auth_authorization),
-    ("auth_forwarded_for", auth::auth_forwarded_for),
     ("token_verify", token::token_verify),
     ("token_jwks", token::token_jwks),
+    ("axum_request", axum::axum_request),
 ];
 
 /// The check of the target named `name`, if there is one.
