@@ -675,15 +675,17 @@ impl KeySet {
     ///
     /// # Errors
     ///
-    /// [`TokenError::UnknownKeyId`] if the set has no such key;
-    /// [`TokenError::Config`] if it is the primary key (rotate first).
+    /// [`TokenError::Config`] if the set has no such key, or if it is the
+    /// primary key (rotate first).
     pub fn retire(&self, kid: &str) -> Result<Self, TokenError> {
         let mut next = self.clone();
         let entry = next
             .entries
             .iter_mut()
             .find(|e| e.verifying.kid == kid)
-            .ok_or(TokenError::UnknownKeyId)?;
+            .ok_or(TokenError::Config {
+                reason: "no key with that id in the set",
+            })?;
         if entry.state == KeyState::Primary {
             return Err(TokenError::Config {
                 reason: "the primary key cannot be retired; rotate first",
