@@ -102,7 +102,46 @@ fn bench(c: &mut Criterion) {
     });
     single.finish();
 
+    // The hashing bound measured in the same run: `cores` OS threads doing
+    // nothing but raw argon2id. On a machine shared with other work this is
+    // a fairer reference than cores / single-verify time.
     let workers = cores();
+    let mut parallel = c.benchmark_group("auth_parallel_raw");
+    parallel.sample_size(10);
+    parallel.measurement_time(Duration::from_secs(10));
+    parallel.throughput(Throughput::Elements(1));
+    parallel.bench_with_input(
+        BenchmarkId::new("raw_argon2id_threads", workers),
+        &workers,
+        |b, &workers| {
+            b.iter_custom(|iters| {
+                let per_thread = iters.div_ceil(workers as u64);
+                let start = Instant::now();
+                std::thread::scope(|scope| {
+                    for _ in 0..workers {
+                        scope.spawn(|| {
+                            for _ in 0..per_thread {
+                                let mut out = [0u8; 32];
+                                raw.hash_password_into(
+                                    black_box(PASSWORD.as_bytes()),
+                                    &salt,
+                                    &mut out,
+                                )
+                                .unwrap();
+                                black_box(out);
+                            }
+                        });
+                    }
+                });
+                // Scale to exactly `iters` hashes.
+                start
+                    .elapsed()
+                    .mul_f64(iters as f64 / (per_thread * workers as u64) as f64)
+            });
+        },
+    );
+    parallel.finish();
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
