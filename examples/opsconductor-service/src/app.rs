@@ -53,9 +53,11 @@ impl FromRef<AppState> for OpsGuard {
 impl AppState {
     /// Connect, migrate, load the keys and assemble opsguard's parts.
     async fn new(config: &Config) -> Result<Self, ServiceError> {
+        // Keys first: production refuses a missing key before touching the
+        // database.
+        let keys = keys::load(config)?;
         let db = Db::connect(config.database_url()).await?;
         db.migrate().await?;
-        let keys = keys::load(config)?;
         let stores = db.stores();
         let audit = stores.audit_log();
 

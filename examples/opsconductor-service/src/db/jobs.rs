@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use opsguard::rbac::Resource;
 use opsguard::validate::types::{JobCreate, JobStep};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ServiceError;
 use crate::db::{Db, now, with_pool};
@@ -32,8 +32,30 @@ pub(crate) struct Job {
     pub(crate) owner_id: i64,
     pub(crate) name: String,
     pub(crate) target_ids: Vec<i64>,
-    pub(crate) steps: Vec<JobStep>,
+    pub(crate) steps: Vec<Step>,
     pub(crate) created_at: i64,
+}
+
+/// One step of a job, as stored (JSON in `jobs.steps`) and shown.
+///
+/// Its own type rather than opsguard-validate's request type `JobStep`,
+/// whose deserializer refuses the `null` its serializer writes for a
+/// missing timeout: stored data is read back with this type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Step {
+    pub(crate) name: String,
+    pub(crate) command: String,
+    pub(crate) timeout_secs: Option<u32>,
+}
+
+impl From<&JobStep> for Step {
+    fn from(step: &JobStep) -> Self {
+        Self {
+            name: step.name.clone(),
+            command: step.command.clone(),
+            timeout_secs: step.timeout_secs,
+        }
+    }
 }
 
 /// A row of `jobs`: the steps still as stored JSON.
@@ -54,7 +76,8 @@ pub(crate) fn resource(id: i64, owner_id: i64) -> Resource<'static> {
 /// Store `job` for `owner_id`, with its targets, in one transaction; the new
 /// id. The caller has checked that every target is one it may use.
 pub(crate) async fn insert(db: &Db, owner_id: i64, job: &JobCreate) -> Result<i64, ServiceError> {
-    let steps = serde_json::to_string(&job.steps).map_err(|err| ServiceError::Database {
+    let steps: Vec<Step> = job.steps.iter().map(Step::from).collect();
+    let steps = serde_json::to_string(&steps).map_err(|err| ServiceError::Database {
         operation: "encode a job's steps",
         source: Box::new(err),
         transient: false,

@@ -1,0 +1,157 @@
+//! Start-up: development keys are generated once, private and reused;
+//! production refuses to start without configured keys and refuses the
+//! development key directory.
+
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+
+use opsconductor_service::{
+    Config, DEV_JWT_KEY_FILE, DEV_KEYRING_FILE, Environment, Service, ServiceError,
+};
+use opsguard::crypto::Keyring;
+use opsguard::token::{Algorithm, SigningKey};
+use secrecy::ExposeSecret as _;
+
+use crate::support::{Backend, TestService};
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A configuration on a fresh SQLite file in `dir`.
+fn config_in(dir: &Path) -> Config {
+    Config::development()
+        .with_bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .with_database_url(format!("sqlite://{}", dir.join("service.db").display()))
+        .with_dev_key_dir(dir.join("dev-keys"))
+        .dangerous_with_fast_password_hashing()
+}
+
+/// Key files outside the development directory: a JWT key and a keyring.
+fn real_keys(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let jwt = dir.join("jwt.pem");
+    let key = SigningKey::generate(Algorithm::EdDsa).unwrap();
+    std::fs::write(&jwt, key.to_pkcs8_pem().unwrap().expose_secret()).unwrap();
+    let keyring = dir.join("keyring");
+    Keyring::generate(7).unwrap().write_file(&keyring).unwrap();
+    (jwt, keyring)
+}
+
+#[tokio::test]
+async fn development_keys_are_generated_private_and_reused() {
+    let mut svc = TestService::start(Backend::Sqlite, "dev_keys")
+        .await
+        .unwrap();
+    let keys = svc.dir.path().join("keys");
+    assert_eq!(mode(&keys), 0o700);
+    assert_eq!(mode(&keys.join(DEV_JWT_KEY_FILE)), 0o600);
+    assert_eq!(mode(&keys.join(DEV_KEYRING_FILE)), 0o600);
+    let pem = std::fs::read(keys.join(DEV_JWT_KEY_FILE)).unwrap();
+
+    let alice = svc.user("alice").await;
+    let credential = svc.credential(&alice, "kept-secret").await;
+    let config = svc.config.clone();
+    svc.restart(config).await;
+
+    // Same keys after a restart: the token verifies, the credential opens.
+    assert_eq!(std::fs::read(keys.join(DEV_JWT_KEY_FILE)).unwrap(), pem);
+    assert_eq!(svc.get("/profile", alice.token()).await.status, 200);
+    let revealed = svc
+        .post(
+            &format!("/credentials/{credential}/reveal"),
+            alice.token(),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(revealed.data()["password"], "kept-secret");
+    svc.finish().await;
+}
+
+#[tokio::test]
+async fn a_development_key_directory_others_can_read_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("dev-keys");
+    std::fs::create_dir(&keys).unwrap();
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = Service::new(&config_in(dir.path())).await.err();
+    assert!(
+        matches!(
+            err,
+            Some(ServiceError::Config {
+                setting: "OPSGUARD_DEV_KEY_DIR",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn production_refuses_to_start_without_configured_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jwt, keyring) = real_keys(dir.path());
+    let production = config_in(dir.path()).with_environment(Environment::Production);
+
+    let no_keys = Service::new(&production).await.err();
+    assert!(
+        matches!(no_keys, Some(ServiceError::Production(_))),
+        "{no_keys:?}"
+    );
+    let no_keyring = Service::new(&production.clone().with_jwt_key_file(&jwt))
+        .await
+        .err();
+    assert!(
+        matches!(no_keyring, Some(ServiceError::Production(_))),
+        "{no_keyring:?}"
+    );
+    let no_jwt_key = Service::new(&production.clone().with_keyring_file(&keyring))
+        .await
+        .err();
+    assert!(
+        matches!(no_jwt_key, Some(ServiceError::Production(_))),
+        "{no_jwt_key:?}"
+    );
+    assert!(
+        !dir.path().join("dev-keys").exists(),
+        "production never creates development keys"
+    );
+
+    let configured = production
+        .with_jwt_key_file(&jwt)
+        .with_keyring_file(&keyring);
+    assert!(Service::new(&configured).await.is_ok());
+}
+
+#[tokio::test]
+async fn production_refuses_keys_from_the_development_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jwt, keyring) = real_keys(dir.path());
+    // Development generates keys into dev-keys/ ...
+    drop(Service::new(&config_in(dir.path())).await.unwrap());
+    let dev_jwt = dir.path().join("dev-keys").join(DEV_JWT_KEY_FILE);
+    let dev_keyring = dir.path().join("dev-keys").join(DEV_KEYRING_FILE);
+    // ... which production will not use, whichever key points there.
+    let production = config_in(dir.path()).with_environment(Environment::Production);
+    for config in [
+        production
+            .clone()
+            .with_jwt_key_file(&dev_jwt)
+            .with_keyring_file(&keyring),
+        production
+            .clone()
+            .with_jwt_key_file(&jwt)
+            .with_keyring_file(&dev_keyring),
+    ] {
+        let err = Service::new(&config).await.err();
+        assert!(matches!(err, Some(ServiceError::Production(_))), "{err:?}");
+    }
+}
+
+#[test]
+fn production_is_chosen_by_the_environment() {
+    let config =
+        Config::from_lookup(|name| (name == "OPSGUARD_ENV").then(|| "production".to_owned()))
+            .unwrap();
+    assert_eq!(config.environment(), Environment::Production);
+}
