@@ -109,7 +109,16 @@ pub enum ServiceError {
 
 impl ServiceError {
     /// A failed query: `operation` names what was being done.
+    ///
+    /// A write that refers to a row deleted meanwhile (a user deleted while
+    /// their access token is still valid, a credential deleted while a
+    /// target is being created with it) is a [`ServiceError::Conflict`].
     pub(crate) fn database(operation: &'static str, err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err
+            && db.is_foreign_key_violation()
+        {
+            return Self::Conflict("the request refers to a row that no longer exists");
+        }
         // Unreachable, closed or exhausted pools may recover: 503, not 500.
         // (Driver codes such as SQLITE_BUSY are sorted the same way inside
         // opsguard-store-sql, whose classifier is not public.)

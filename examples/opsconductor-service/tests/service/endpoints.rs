@@ -212,8 +212,21 @@ async fn administrators_manage_users() {
             )
             .await;
         assert_eq!(refresh.status, 401);
-        // Her still-unexpired access token names nobody.
+        // Her still-unexpired access token names nobody, and owns nothing.
         assert_eq!(svc.get("/profile", alice.token()).await.status, 401);
+        assert_eq!(
+            svc.get("/credentials", alice.token()).await.data(),
+            &json!([])
+        );
+        let orphan = svc
+            .post(
+                "/credentials",
+                alice.token(),
+                json!({"name": "n", "username": "u", "password": "p"}),
+            )
+            .await;
+        assert_eq!(orphan.status, 409);
+        assert_eq!(orphan.error_type(), "Conflict");
 
         let again = svc
             .delete(&format!("/admin/users/{}", alice.id), root.token())
