@@ -208,19 +208,15 @@ fn authorize(c: &mut Criterion) {
             case.name
         );
 
-        group.bench_with_input(
-            BenchmarkId::new("opsguard", case.name),
-            &case,
-            |b, case| {
-                b.iter(|| {
-                    policy.authorize(
-                        black_box(&case.subject),
-                        black_box(case.action),
-                        black_box(&case.resource),
-                    )
-                });
-            },
-        );
+        group.bench_with_input(BenchmarkId::new("opsguard", case.name), &case, |b, case| {
+            b.iter(|| {
+                policy.authorize(
+                    black_box(&case.subject),
+                    black_box(case.action),
+                    black_box(&case.resource),
+                )
+            });
+        });
         group.bench_with_input(BenchmarkId::new("match", case.name), &case, |b, case| {
             b.iter(|| {
                 hand_written(

@@ -18,13 +18,16 @@ pub fn rbac_policy(data: &[u8]) {
     assert_eq!(again, policy, "document round trip changed the policy");
     let json = serde_json::to_string(&document)
         .unwrap_or_else(|e| panic!("document does not serialise: {e}"));
-    let parsed: PolicyDocument = serde_json::from_str(&json)
-        .unwrap_or_else(|e| panic!("document JSON does not parse: {e}"));
+    let parsed: PolicyDocument =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("document JSON does not parse: {e}"));
     assert_eq!(parsed, document, "JSON round trip changed the document");
 
     for role in policy.roles().take(16) {
         let subject = Subject::new(1, [role]).with_groups([10]);
-        assert!(policy.has_role(&subject, role), "a role does not hold itself");
+        assert!(
+            policy.has_role(&subject, role),
+            "a role does not hold itself"
+        );
         for action in policy.actions().take(16) {
             let kind = action.split(':').next().unwrap_or_default();
             for resource in [
