@@ -6,13 +6,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, general_purpose};
 use rand::TryRng as _;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, ExposeSecretMut as _, SecretBox, SecretString};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::CryptoError;
 
 /// Length of an AES-256 key in bytes.
 pub const KEY_LEN: usize = 32;
+
+/// Length of a key in padded standard base64, as [`Key::to_base64`] writes
+/// it: 4 characters per started 3 bytes.
+pub(crate) const KEY_BASE64_LEN: usize = KEY_LEN.div_ceil(3) * 4;
 
 /// Standard base64 alphabet (what `openssl rand -base64 32` prints), with or
 /// without `=` padding.
@@ -27,6 +31,12 @@ const KEY_BASE64: GeneralPurpose = GeneralPurpose::new(
 /// `Key([REDACTED])`; there is no `Display`, `Clone` or serialisation.
 /// Export one deliberately with [`Key::to_base64`].
 ///
+/// The 32 bytes live in one heap allocation, written in place when the key
+/// is created and wiped when it is dropped. A `Key` itself is a pointer, so
+/// moving it (into a `Vec` that later grows, out of one with `swap_remove`,
+/// into a [`Keyring`](crate::Keyring)) never leaves a copy of the bytes in
+/// memory that is freed without being wiped.
+///
 /// ```
 /// use opsguard_crypto::Key;
 ///
@@ -40,7 +50,9 @@ const KEY_BASE64: GeneralPurpose = GeneralPurpose::new(
 /// ```
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct Key {
-    bytes: [u8; KEY_LEN],
+    /// Boxed so that moves copy a pointer, never the key (see the type
+    /// docs); `SecretBox` wipes the block on drop.
+    bytes: SecretBox<[u8; KEY_LEN]>,
 }
 
 impl Key {
@@ -52,13 +64,11 @@ impl Key {
     /// [`CryptoError::Random`] if the operating system cannot provide
     /// randomness.
     pub fn generate() -> Result<Self, CryptoError> {
-        let mut key = Self {
-            bytes: [0; KEY_LEN],
-        };
+        let mut bytes = SecretBox::<[u8; KEY_LEN]>::default();
         rand::rngs::SysRng
-            .try_fill_bytes(&mut key.bytes)
+            .try_fill_bytes(bytes.expose_secret_mut())
             .map_err(|_| CryptoError::Random)?;
-        Ok(key)
+        Ok(Self { bytes })
     }
 
     /// A key from exactly 32 bytes.
@@ -97,19 +107,22 @@ impl Key {
             origin: origin.to_owned(),
             len: bytes.len(),
         })?;
-        Ok(Self { bytes: *array })
+        // Copied straight into the heap block, not through the stack.
+        let mut key = SecretBox::<[u8; KEY_LEN]>::default();
+        key.expose_secret_mut().copy_from_slice(array);
+        Ok(Self { bytes: key })
     }
 
     /// The key as standard padded base64, the form every loader of this
     /// crate accepts. Handle the result as the secret it is.
     #[must_use]
     pub fn to_base64(&self) -> SecretString {
-        let encoded = Zeroizing::new(general_purpose::STANDARD.encode(self.bytes));
+        let encoded = Zeroizing::new(general_purpose::STANDARD.encode(self.as_bytes()));
         SecretString::from(encoded.as_str())
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8; KEY_LEN] {
-        &self.bytes
+        self.bytes.expose_secret()
     }
 }
 
@@ -162,6 +175,34 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// The key bytes live in one heap block from creation to drop: moving a
+    /// `Key` into a growing `Vec`, out of it again with `swap_remove`, and
+    /// back, moves a pointer and leaves no copy of the bytes in a buffer
+    /// that is freed or reused unwiped. (A global allocator that scans freed
+    /// blocks would show it directly, but needs `unsafe`; the address is
+    /// the safe proof.)
+    #[test]
+    fn moving_a_key_moves_a_pointer_not_the_bytes() {
+        let generated = Key::generate().unwrap();
+        let from_bytes = Key::from_bytes(&[7; KEY_LEN]).unwrap();
+        let from_base64 = Key::from_base64(B64).unwrap();
+        let addresses: Vec<*const [u8; KEY_LEN]> = [&generated, &from_bytes, &from_base64]
+            .iter()
+            .map(|k| std::ptr::from_ref(k.as_bytes()))
+            .collect();
+        let mut keys = Vec::new();
+        keys.extend([generated, from_bytes, from_base64]);
+        for n in 0..8 {
+            keys.push(Key::from_bytes(&[n; KEY_LEN]).unwrap()); // reallocates
+        }
+        let first = keys.swap_remove(0);
+        assert!(std::ptr::eq(first.as_bytes(), addresses[0]));
+        let boxed = Box::new(keys);
+        let keys = *boxed;
+        assert!(std::ptr::eq(keys[1].as_bytes(), addresses[1]));
+        assert!(std::ptr::eq(keys[2].as_bytes(), addresses[2]));
     }
 
     #[test]

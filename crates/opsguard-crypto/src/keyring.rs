@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::backend::{self, Aead, Backend};
 use crate::envelope::{self, HEADER_LEN, MIN_SEALED_LEN, NONCE_LEN};
+use crate::key::KEY_BASE64_LEN;
 use crate::{CryptoError, Key, Sealed};
 
 /// The most values one key may seal with random 96-bit nonces: 2^32.
@@ -76,6 +77,7 @@ pub struct Keyring {
 
 struct Entry {
     id: u32,
+    /// A pointer to the key's heap block (see [`Key`]).
     key: Key,
     aead: Box<dyn Aead>,
     encryptions: AtomicU64,
@@ -316,14 +318,27 @@ impl Keyring {
     /// id is not included; it is [`primary_id`](Self::primary_id).
     #[must_use]
     pub fn to_env_value(&self) -> SecretString {
-        let mut out = Zeroizing::new(String::new());
-        for (i, entry) in self.sorted_entries().into_iter().enumerate() {
+        SecretString::from(self.env_value_text().as_str())
+    }
+
+    /// The text of [`to_env_value`](Self::to_env_value), built in a string
+    /// reserved at exactly its final length: a `String` that grew would
+    /// free its smaller buffers, holding part of a key, without wiping them.
+    pub(crate) fn env_value_text(&self) -> Zeroizing<String> {
+        let entries = self.sorted_entries();
+        let separators = entries.len().saturating_sub(1);
+        let len = entries
+            .iter()
+            .map(|e| entry_text_len(e))
+            .fold(separators, usize::saturating_add);
+        let mut out = Zeroizing::new(String::with_capacity(len));
+        for (i, entry) in entries.into_iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
             push_entry(&mut out, entry);
         }
-        SecretString::from(out.as_str())
+        out
     }
 
     /// The keyring in the keyring-file format read by
@@ -331,14 +346,31 @@ impl Keyring {
     /// line per key.
     #[must_use]
     pub fn to_file_text(&self) -> SecretString {
-        let mut out = Zeroizing::new(String::from("# opsguard keyring\nprimary:"));
-        out.push_str(&self.primary_id().to_string());
+        SecretString::from(self.file_text().as_str())
+    }
+
+    /// The text of [`to_file_text`](Self::to_file_text), reserved exactly
+    /// as in [`env_value_text`](Self::env_value_text).
+    pub(crate) fn file_text(&self) -> Zeroizing<String> {
+        const HEAD: &str = "# opsguard keyring\nprimary:";
+        let primary = self.primary_id().to_string();
+        let entries = self.sorted_entries();
+        let len = entries
+            .iter()
+            .map(|e| entry_text_len(e).saturating_add(1))
+            .fold(
+                HEAD.len().saturating_add(primary.len()).saturating_add(1),
+                usize::saturating_add,
+            );
+        let mut out = Zeroizing::new(String::with_capacity(len));
+        out.push_str(HEAD);
+        out.push_str(&primary);
         out.push('\n');
-        for entry in self.sorted_entries() {
+        for entry in entries {
             push_entry(&mut out, entry);
             out.push('\n');
         }
-        SecretString::from(out.as_str())
+        out
     }
 
     fn entry(&self, key_id: u32) -> Option<&Entry> {
@@ -363,28 +395,40 @@ impl Keyring {
         primary: u32,
         backend: Backend,
     ) -> Result<Self, backend::AeadFailed> {
-        let mut others = Vec::with_capacity(keys.len());
+        // A `Key` is a pointer to its heap block, so the moves below (out
+        // of `keys`, into `others`, sorting) copy pointers, never key bytes.
+        let mut primary_entry = None;
+        let mut others = Vec::with_capacity(keys.len().saturating_sub(1));
         for (id, key) in keys {
-            let aead = backend::new_aead(backend, &key)?;
-            others.push(Entry {
+            let entry = Entry {
                 id,
+                aead: backend::new_aead(backend, &key)?,
                 key,
-                aead,
                 encryptions: AtomicU64::new(0),
-            });
+            };
+            if id == primary {
+                primary_entry = Some(entry);
+            } else {
+                others.push(entry);
+            }
         }
-        let index = others
-            .iter()
-            .position(|e| e.id == primary)
-            .ok_or(backend::AeadFailed)?;
-        let primary = others.swap_remove(index);
         others.sort_by_key(|e| e.id);
         Ok(Self {
-            primary,
+            primary: primary_entry.ok_or(backend::AeadFailed)?,
             others,
             backend,
         })
     }
+}
+
+/// The length of `<id>:<base64 key>` for `entry`.
+fn entry_text_len(entry: &Entry) -> usize {
+    entry
+        .id
+        .to_string()
+        .len()
+        .saturating_add(1)
+        .saturating_add(KEY_BASE64_LEN)
 }
 
 fn push_entry(out: &mut String, entry: &Entry) {

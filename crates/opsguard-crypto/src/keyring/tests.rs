@@ -182,3 +182,63 @@ fn debug_of_keyring_and_builder_shows_ids_not_keys() {
         "KeyringBuilder { key_ids: [1], primary: Some(1), backend: AesGcm, .. }"
     );
 }
+
+/// Ids with 1 to 10 digits, more keys than a `Vec` holds before it first
+/// grows, and a primary in the middle.
+const IDS: [u32; 7] = [9, 10, 0, u32::MAX, 123, 5, 77_777];
+
+fn many_keys() -> (KeyringBuilder, Vec<(u32, *const [u8; 32])>) {
+    let mut builder = Keyring::builder();
+    let mut addresses = Vec::new();
+    for (n, id) in IDS.into_iter().enumerate() {
+        let key = Key::from_bytes(&[n as u8 + 1; 32]).unwrap();
+        addresses.push((id, std::ptr::from_ref(key.as_bytes())));
+        builder = builder.with_key(id, key);
+    }
+    (builder.with_primary(123), addresses)
+}
+
+/// Every key of a built keyring is the very heap block the caller's `Key`
+/// was created in: the builder's `Vec` growing, `build()` collecting and
+/// the keyring sorting its entries and picking the primary moved pointers,
+/// so no copy of any key is left in a freed buffer.
+#[test]
+fn keys_are_never_copied_between_builder_and_keyring() {
+    let (builder, addresses) = many_keys();
+    let keyring = builder.build().unwrap();
+    assert_eq!(keyring.primary_id(), 123);
+    for (id, address) in addresses {
+        let entry = keyring.entry(id).unwrap();
+        assert!(std::ptr::eq(entry.key.as_bytes(), address), "key {id}");
+    }
+    // Moving the keyring (into an `Arc`, out of an `Option`) moves no key.
+    let primary = std::ptr::from_ref(keyring.primary.key.as_bytes());
+    let shared = Arc::new(Some(keyring));
+    let keyring = shared.as_ref().as_ref().unwrap();
+    assert!(std::ptr::eq(keyring.primary.key.as_bytes(), primary));
+}
+
+/// The exported texts are written into a string reserved at exactly their
+/// final length, so it never reallocates and leaves no partial copy of a
+/// key in a freed block; the string itself is wiped on drop.
+#[test]
+fn exported_texts_are_built_in_exactly_reserved_strings() {
+    let one = Keyring::generate(4_000_000_000).unwrap();
+    let (builder, _) = many_keys();
+    let many = builder.build().unwrap();
+    for keyring in [&keyring(), &one, &many] {
+        let env = keyring.env_value_text();
+        assert_eq!(env.capacity(), env.len(), "{keyring:?}");
+        assert_eq!(env.as_str(), keyring.to_env_value().expose_secret());
+        let file = keyring.file_text();
+        assert_eq!(file.capacity(), file.len(), "{keyring:?}");
+        assert_eq!(file.as_str(), keyring.to_file_text().expose_secret());
+    }
+    assert_eq!(
+        many.env_value_text()
+            .split(',')
+            .map(|e| e.split_once(':').unwrap().0)
+            .collect::<Vec<_>>(),
+        ["0", "5", "9", "10", "123", "77777", "4294967295"]
+    );
+}
