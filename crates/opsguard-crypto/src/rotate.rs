@@ -40,7 +40,15 @@ impl<Id> Rotated<Id> {
     }
 }
 
-/// Counts of a [`Rotation`] so far.
+/// Counts of one [`Rotation`] so far.
+///
+/// They cover this run only. A run resumed with
+/// [`resume_after`](Rotation::resume_after) counts the items before its
+/// resume point as `skipped`, whatever happened to them in the run before:
+/// an item that failed there is not counted as failed here. Persist the
+/// failures of each run (the ids of [`Rotated::Failed`] items) with its
+/// checkpoint, or, before retiring a key, run the verification pass that
+/// [`Keyring::rotate`] describes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RotationStats {
@@ -60,9 +68,10 @@ pub struct RotationStats {
 /// It is an iterator of [`Rotated`] outcomes, one per item, in input order.
 /// Every item is reported, failures included: the batch never stops at a
 /// bad item and never drops one silently. [`checkpoint`](Self::checkpoint)
-/// is the id of the last item reported, to persist together with the
-/// rewritten values so a restarted job can continue after it
-/// ([`resume_after`](Self::resume_after) or a `WHERE id > ?` query).
+/// is the id of the last item reported (or the resume point, before any),
+/// to persist together with the rewritten values so a restarted job can
+/// continue after it ([`resume_after`](Self::resume_after) or a
+/// `WHERE id > ?` query). [`stats`](Self::stats) count this run only.
 pub struct Rotation<'k, I, Id> {
     keyring: &'k Keyring,
     items: I,
@@ -81,9 +90,15 @@ impl Keyring {
     /// are opened and sealed again ([`Keyring::reencrypt`]), the plaintext
     /// never leaving a wiped buffer.
     ///
-    /// Retire an old key only after a run that reported no
-    /// [`Rotated::Failed`] item and whose rewrites are committed: a value the
-    /// run could not rewrite is still sealed under its old key.
+    /// Retire an old key only after a **verification pass over the whole
+    /// column** (not resumed) finds no value that
+    /// [`needs_reencrypt`](Keyring::needs_reencrypt), with every rewrite
+    /// committed: a value that could not be rewritten is still sealed under
+    /// its old key. A single run's [`RotationStats`] are not enough when the
+    /// job was resumed: a value that failed before the resume point is not
+    /// counted by the resumed run. `needs_reencrypt` reads only the header,
+    /// so the pass is cheap; a full `rotate` without a resume point also
+    /// serves, and names the values it cannot open.
     ///
     /// For an async source (a `Stream` of rows), map each row with
     /// [`Keyring::reencrypt_if_needed`] instead.
@@ -127,9 +142,10 @@ impl Keyring {
     ///             rows[id as usize - 1].2 = sealed.into_bytes(); // UPDATE ... WHERE id = ?
     ///         }
     ///     }
-    ///     assert_eq!(rotation.stats().failed, 0);
+    ///     assert_eq!(rotation.stats().failed, 0); // persist failures with the checkpoint
     ///     checkpoint = rotation.checkpoint().copied(); // COMMIT, with the checkpoint
     /// }
+    /// // The verification pass over every row, before key 1 may be retired.
     /// assert!(rows.iter().all(|(_, _, sealed)| !after.needs_reencrypt(sealed)));
     /// # Ok(())
     /// # }
@@ -154,6 +170,7 @@ impl<I, Id> Rotation<'_, I, Id> {
     /// Skip every item whose id is at or before `checkpoint` (counted as
     /// [`RotationStats::skipped`]), for a source that starts again from the
     /// beginning after a restart. Ids must then arrive in ascending order.
+    /// The [`checkpoint`](Self::checkpoint) starts at this point.
     #[must_use]
     pub fn resume_after(mut self, checkpoint: Id) -> Self {
         self.resume_after = Some(checkpoint);
@@ -161,12 +178,15 @@ impl<I, Id> Rotation<'_, I, Id> {
     }
 
     /// The id of the last item reported so far (rewritten, current or
-    /// failed), or `None` before the first.
+    /// failed); before the first, the point given to
+    /// [`resume_after`](Self::resume_after), or `None` without one. It never
+    /// goes behind the resume point, so a run that finds nothing left does
+    /// not erase the place a caller persisted.
     pub fn checkpoint(&self) -> Option<&Id> {
-        self.checkpoint.as_ref()
+        self.checkpoint.as_ref().or(self.resume_after.as_ref())
     }
 
-    /// The counts so far.
+    /// The counts of this run so far (see [`RotationStats`]).
     pub fn stats(&self) -> RotationStats {
         self.stats
     }
