@@ -2,14 +2,14 @@
 //!
 //! Both sources use the same entry syntax, `<id>:<base64>`: a decimal `u32`
 //! key id, a colon, and the 32-byte key in standard base64 (padding
-//! optional), the form `openssl rand -base64 32` prints. Spaces around an
-//! entry and around the colon are ignored.
+//! optional), the form `openssl rand -base64 32` prints. ASCII whitespace
+//! around an entry and around the colon is ignored; ids are canonical (ASCII
+//! digits, no sign, no leading zeros).
 
 use std::fs::File;
 use std::io::{Read as _, Write as _};
 use std::path::Path;
 
-use secrecy::ExposeSecret as _;
 use zeroize::Zeroizing;
 
 use crate::{CryptoError, Key, Keyring, KeyringBuilder};
@@ -26,8 +26,21 @@ pub const PRIMARY_ENV: &str = "OPSGUARD_ENCRYPTION_PRIMARY";
 /// bytes).
 const MAX_FILE_LEN: u64 = 64 * 1024;
 
-const ENTRY_SYNTAX: &str = "expected `<id>:<base64 key>` with a decimal u32 id";
-const PRIMARY_SYNTAX: &str = "expected a decimal u32 key id as the primary";
+/// The read buffer of a keyring file: one byte more than the largest file
+/// accepted, so that a file that grew past the limit after its size was
+/// checked is seen and refused rather than silently cut short.
+const READ_BUFFER_LEN: usize = 64 * 1024 + 1;
+const _: () = assert!(READ_BUFFER_LEN as u64 == MAX_FILE_LEN + 1);
+
+const ENTRY_SYNTAX: &str = "expected `<id>:<base64 key>` with a decimal u32 id \
+                            (ASCII digits, no sign, no leading zeros)";
+const PRIMARY_SYNTAX: &str = "expected a decimal u32 key id as the primary \
+                              (ASCII digits, no sign, no leading zeros)";
+const PRIMARY_LINE_SYNTAX: &str = "expected `primary:<id>` with a decimal u32 id \
+                                   (ASCII digits, no sign, no leading zeros)";
+const EMPTY_ENTRY: &str = "expected `<id>:<base64 key>`, found an empty entry \
+                           (a leading, trailing or doubled comma)";
+const BYTE_ORDER_MARK: &str = "expected no byte-order mark (U+FEFF) at the start";
 
 impl KeyringBuilder {
     /// Keys from [`KEYS_ENV`] and the primary from [`PRIMARY_ENV`].
@@ -51,8 +64,9 @@ impl KeyringBuilder {
     /// [`CryptoError::MissingEnvVar`] when either variable is unset or not
     /// UTF-8; [`CryptoError::Syntax`], [`CryptoError::KeyEncoding`] or
     /// [`CryptoError::KeyLength`] naming the entry (counted from 1) that is
-    /// wrong. Duplicates and a primary not in the ring are reported by
-    /// [`build`](Self::build).
+    /// wrong, including an empty entry (a leading, trailing or doubled
+    /// comma) and a value starting with a byte-order mark. Duplicates and a
+    /// primary not in the ring are reported by [`build`](Self::build).
     pub fn from_env_vars(keys_var: &str, primary_var: &str) -> Result<Self, CryptoError> {
         let keys =
             Zeroizing::new(
@@ -97,9 +111,25 @@ impl KeyringBuilder {
         keys_var: &str,
         primary_var: &str,
     ) -> Result<Self, CryptoError> {
+        for (value, var) in [(keys, keys_var), (primary, primary_var)] {
+            if value.starts_with('\u{feff}') {
+                return Err(CryptoError::Syntax {
+                    origin: var.to_owned(),
+                    expected: BYTE_ORDER_MARK,
+                });
+            }
+        }
         let mut builder = Self::with_origin(keys_var.to_owned());
         for (index, entry) in keys.split(',').enumerate() {
             let origin = format!("{keys_var} entry {}", index.saturating_add(1));
+            // Refused rather than skipped: `$NEW,$OLD` with `$OLD` unset
+            // would otherwise load without the old key, unnoticed.
+            if entry.trim_ascii().is_empty() {
+                return Err(CryptoError::Syntax {
+                    origin,
+                    expected: EMPTY_ENTRY,
+                });
+            }
             let (id, key) = parse_entry(entry, &origin)?;
             builder = builder.with_key_from(id, key, origin);
         }
@@ -123,30 +153,44 @@ impl KeyringBuilder {
             path: path.to_owned(),
             source,
         };
+        let not_regular = || CryptoError::Syntax {
+            origin: path.display().to_string(),
+            expected: "expected a regular file",
+        };
+        // Look before opening: opening a FIFO for reading blocks until a
+        // writer appears, and opening a device can have side effects.
+        // `metadata` follows symlinks, as `open` does.
+        if !std::fs::metadata(path).map_err(read_err)?.is_file() {
+            return Err(not_regular());
+        }
         let file = File::open(path).map_err(read_err)?;
-        // Check the opened file itself, not the path again: no window in
-        // which the file could be swapped between the check and the read.
+        // Then check the opened file itself: the path may have been swapped
+        // since the look above, and what the handle reads is what counts.
+        // (Swapped for a FIFO in that window, the open would wait; only
+        // someone who can already replace the keyring file can do that.)
         let meta = file.metadata().map_err(read_err)?;
         if !meta.is_file() {
-            return Err(CryptoError::Syntax {
-                origin: path.display().to_string(),
-                expected: "expected a regular file",
-            });
+            return Err(not_regular());
         }
         check_permissions(path, &meta)?;
+        let too_large = || CryptoError::Syntax {
+            origin: path.display().to_string(),
+            expected: "expected a keyring file of at most 64 KiB",
+        };
         if meta.len() > MAX_FILE_LEN {
-            return Err(CryptoError::Syntax {
-                origin: path.display().to_string(),
-                expected: "expected a keyring file of at most 64 KiB",
-            });
+            return Err(too_large());
         }
-        // Reserve the whole file up front so the buffer never reallocates
-        // (which would leave an unwiped copy of the keys behind).
-        let capacity = usize::try_from(meta.len()).unwrap_or(0).saturating_add(1);
-        let mut text = Zeroizing::new(String::with_capacity(capacity));
-        file.take(MAX_FILE_LEN)
+        // A buffer the bounded read can never outgrow, whatever the file
+        // does meanwhile: a `String` that reallocated would free a block
+        // holding part of the keys without wiping it. `Zeroizing` wipes the
+        // whole capacity on drop, including bytes of a failed UTF-8 read.
+        let mut text = Zeroizing::new(String::with_capacity(READ_BUFFER_LEN));
+        file.take(MAX_FILE_LEN + 1)
             .read_to_string(&mut text)
             .map_err(read_err)?;
+        if text.len() >= READ_BUFFER_LEN {
+            return Err(too_large());
+        }
         Self::from_file_text(&text, &path.display().to_string())
     }
 
@@ -160,22 +204,25 @@ impl KeyringBuilder {
     /// [`CryptoError::KeyLength`] naming the line that is wrong;
     /// [`CryptoError::MissingPrimary`] without a `primary:` line.
     pub fn from_file_text(text: &str, origin: &str) -> Result<Self, CryptoError> {
+        // A UTF-8 byte-order mark is an encoding signature some editors
+        // write at the start of a file, not content.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut builder = Self::with_origin(origin.to_owned());
         let mut primary = None;
         for (index, line) in text.lines().enumerate() {
-            let line = line.trim();
+            let line = line.trim_ascii();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
             let at = format!("{origin} line {}", index.saturating_add(1));
             if let Some(value) = line.strip_prefix("primary") {
                 let id = value
-                    .trim_start()
+                    .trim_ascii_start()
                     .strip_prefix(':')
                     .and_then(parse_id)
                     .ok_or_else(|| CryptoError::Syntax {
                         origin: at.clone(),
-                        expected: "expected `primary:<id>` with a decimal u32 id",
+                        expected: PRIMARY_LINE_SYNTAX,
                     })?;
                 if primary.replace(id).is_some() {
                     return Err(CryptoError::Syntax {
@@ -213,7 +260,8 @@ impl Keyring {
     /// The keyring in the file at `path`, on the default backend.
     ///
     /// The file holds one entry per line; blank lines and lines starting
-    /// with `#` are ignored:
+    /// with `#` are ignored, and so is a UTF-8 byte-order mark at the very
+    /// start of the file:
     ///
     /// ```text
     /// # opsguard keyring
@@ -222,7 +270,9 @@ impl Keyring {
     /// 2:<base64 of 32 bytes>
     /// ```
     ///
-    /// On Unix the file must not be accessible to group or others (no bit
+    /// The path must name a regular file (or a symlink to one); anything
+    /// else, a FIFO or a device for example, is refused before it is
+    /// opened. On Unix the file must not be accessible to group or others (no bit
     /// of `0o077` set, so mode `0600` or `0400`); a looser file is refused
     /// with [`CryptoError::InsecureFilePermissions`] naming its mode. On
     /// other platforms permissions are not checked: protect the file with
@@ -257,7 +307,7 @@ impl Keyring {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(path).map_err(write_err)?;
-        file.write_all(self.to_file_text().expose_secret().as_bytes())
+        file.write_all(self.file_text().as_bytes())
             .map_err(write_err)?;
         file.sync_all().map_err(write_err)
     }
@@ -281,13 +331,16 @@ fn check_permissions(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), Cryp
     Ok(())
 }
 
-/// A decimal `u32`, digits only (no sign, no spaces inside).
+/// A canonical decimal `u32`: ASCII digits only, no sign, no leading zero
+/// (but `0` itself), with ASCII whitespace around it ignored. Unicode
+/// spaces and digits are refused, so what an operator reads is the id.
 fn parse_id(text: &str) -> Option<u32> {
-    let text = text.trim();
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
+    let text = text.trim_ascii();
+    let canonical = match text.as_bytes() {
+        [] | [b'0', _, ..] => false,
+        digits => digits.iter().all(u8::is_ascii_digit),
+    };
+    if canonical { text.parse().ok() } else { None }
 }
 
 /// One `<id>:<base64>` entry.
@@ -298,6 +351,6 @@ fn parse_entry(entry: &str, origin: &str) -> Result<(u32, Key), CryptoError> {
     };
     let (id, key) = entry.split_once(':').ok_or_else(syntax)?;
     let id = parse_id(id).ok_or_else(syntax)?;
-    let key = Key::from_base64_at(key.trim(), origin)?;
+    let key = Key::from_base64_at(key.trim_ascii(), origin)?;
     Ok((id, key))
 }

@@ -58,32 +58,50 @@ fn env_errors_name_the_entry_and_never_the_key() {
         (
             format!("3:{K0}"),
             "three",
-            format!("{PRIMARY_ENV}: expected a decimal u32 key id as the primary"),
+            format!(
+                "{PRIMARY_ENV}: expected a decimal u32 key id as the primary \
+                 (ASCII digits, no sign, no leading zeros)"
+            ),
         ),
         (
             K0.to_owned(),
             "3",
-            format!("{KEYS_ENV} entry 1: expected `<id>:<base64 key>` with a decimal u32 id"),
+            format!(
+                "{KEYS_ENV} entry 1: expected `<id>:<base64 key>` with a decimal u32 id \
+                 (ASCII digits, no sign, no leading zeros)"
+            ),
         ),
         (
             format!("3:{K0},"),
             "3",
-            format!("{KEYS_ENV} entry 2: expected `<id>:<base64 key>` with a decimal u32 id"),
+            format!(
+                "{KEYS_ENV} entry 2: expected `<id>:<base64 key>`, found an empty entry \
+                 (a leading, trailing or doubled comma)"
+            ),
         ),
         (
             format!("-1:{K0}"),
             "3",
-            format!("{KEYS_ENV} entry 1: expected `<id>:<base64 key>` with a decimal u32 id"),
+            format!(
+                "{KEYS_ENV} entry 1: expected `<id>:<base64 key>` with a decimal u32 id \
+                 (ASCII digits, no sign, no leading zeros)"
+            ),
         ),
         (
             format!("4294967296:{K0}"),
             "3",
-            format!("{KEYS_ENV} entry 1: expected `<id>:<base64 key>` with a decimal u32 id"),
+            format!(
+                "{KEYS_ENV} entry 1: expected `<id>:<base64 key>` with a decimal u32 id \
+                 (ASCII digits, no sign, no leading zeros)"
+            ),
         ),
         (
             String::new(),
             "3",
-            format!("{KEYS_ENV} entry 1: expected `<id>:<base64 key>` with a decimal u32 id"),
+            format!(
+                "{KEYS_ENV} entry 1: expected `<id>:<base64 key>`, found an empty entry \
+                 (a leading, trailing or doubled comma)"
+            ),
         ),
     ];
     for (keys, primary, want) in cases {
@@ -217,7 +235,9 @@ fn keyring_file_errors_name_the_line() {
         ),
         (
             format!("primary=3\n3:{K0}\n"),
-            "line 1: expected `primary:<id>` with a decimal u32 id".to_owned(),
+            "line 1: expected `primary:<id>` with a decimal u32 id \
+             (ASCII digits, no sign, no leading zeros)"
+                .to_owned(),
         ),
         (
             format!("primary:3\n3:{K0}\n3:{K1}\n"),
@@ -296,4 +316,208 @@ fn generated_keyrings_export_and_reload() {
     assert_eq!(err.to_string(), "secret manager: no primary key is named");
     let key = Key::generate().unwrap();
     assert_eq!(key.to_base64().expose_secret().len(), 44);
+}
+
+/// A FIFO at the keyring path used to block `from_file` forever (opening a
+/// FIFO for reading waits for a writer). It is refused before it is opened.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("keyring");
+    let status = std::process::Command::new("mkfifo")
+        .arg("-m")
+        .arg("600")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    let reader = std::thread::spawn(move || {
+        let result = Keyring::from_file(&path).map(|_| ());
+        tx.send(result).unwrap();
+    });
+    // Not a timing test: a generous bound on a call that must not block.
+    let result = rx.recv_timeout(std::time::Duration::from_secs(20));
+    if result.is_err() {
+        // Unblock the reader before failing, so the test process can end.
+        drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+    }
+    reader.join().unwrap();
+    let err = result
+        .expect("Keyring::from_file blocked on a FIFO")
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CryptoError::Syntax {
+                expected: "expected a regular file",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("{}: expected a regular file", fifo.display())
+    );
+    // Character devices are refused the same way, without being opened.
+    #[cfg(target_os = "linux")]
+    assert!(matches!(
+        Keyring::from_file("/dev/null"),
+        Err(CryptoError::Syntax {
+            expected: "expected a regular file",
+            ..
+        })
+    ));
+}
+
+/// Key ids are canonical decimal: ASCII digits, no sign, no leading zeros
+/// (`03` would name key 3 in a form a reader may not take for it), with
+/// only ASCII whitespace around them. A non-breaking space or another
+/// Unicode space or digit is refused.
+#[test]
+fn key_ids_are_canonical_ascii_decimal() {
+    let id_error = format!(
+        "{KEYS_ENV} entry 1: expected `<id>:<base64 key>` with a decimal u32 id \
+         (ASCII digits, no sign, no leading zeros)"
+    );
+    let primary_error = format!(
+        "{PRIMARY_ENV}: expected a decimal u32 key id as the primary \
+         (ASCII digits, no sign, no leading zeros)"
+    );
+    for keys in [
+        format!("0003:{K0}"),
+        format!("03:{K0}"),
+        format!("00:{K0}"),
+        format!("\u{a0}3\u{a0}:{K0}"),
+        format!("\u{2003}3:{K0}"),
+        format!("\u{663}:{K0}"),
+        format!("\u{ff13}:{K0}"),
+        format!("+3:{K0}"),
+        format!("3 3:{K0}"),
+    ] {
+        let err = env(&keys, "3").unwrap_err();
+        assert_eq!(err.to_string(), id_error, "{keys:?}");
+    }
+    for primary in ["03", "0003", "\u{a0}3\u{a0}", "\u{2003}3", "+3", "", "0x3"] {
+        let err = env(&format!("3:{K0}"), primary).unwrap_err();
+        assert_eq!(err.to_string(), primary_error, "{primary:?}");
+    }
+    // The key after the colon is trimmed of ASCII whitespace only, too.
+    let err = env(&format!("3:\u{a0}{K0}"), "3").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{KEYS_ENV} entry 1: key is not valid base64")
+    );
+    // Zero itself, the largest id, and ASCII spaces and tabs are fine.
+    let k = env(&format!("\t0 :{K0}, 4294967295\t: {K1} "), " 0\t").unwrap();
+    assert_eq!(k.key_ids(), [0, u32::MAX]);
+    assert_eq!(k.primary_id(), 0);
+    // The same rules in a file.
+    let dir = tempfile::tempdir().unwrap();
+    for (text, want) in [
+        (
+            format!("primary:03\n3:{K0}\n"),
+            "line 1: expected `primary:<id>` with a decimal u32 id \
+             (ASCII digits, no sign, no leading zeros)",
+        ),
+        (
+            format!("primary:3\n03:{K0}\n"),
+            "line 2: expected `<id>:<base64 key>` with a decimal u32 id \
+             (ASCII digits, no sign, no leading zeros)",
+        ),
+        (
+            format!("primary:\u{a0}3\n3:{K0}\n"),
+            "line 1: expected `primary:<id>` with a decimal u32 id \
+             (ASCII digits, no sign, no leading zeros)",
+        ),
+        (
+            format!("\u{a0}primary:3\n3:{K0}\n"),
+            "line 1: expected `<id>:<base64 key>` with a decimal u32 id \
+             (ASCII digits, no sign, no leading zeros)",
+        ),
+    ] {
+        let path = write(&dir, "k", &text, 0o600);
+        let msg = Keyring::from_file(&path).unwrap_err().to_string();
+        assert_eq!(msg, format!("{} {want}", path.display()), "{text:?}");
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
+/// An empty entry (a leading, trailing or doubled comma) is refused with
+/// a message that says so: it is what a templated value with a missing
+/// key looks like (`$NEW,$OLD` with `$OLD` unset).
+#[test]
+fn empty_env_entries_are_refused_by_name() {
+    for (keys, entry) in [
+        (format!("3:{K0},2:{K1},"), 3),
+        (format!(",3:{K0}"), 1),
+        (format!("3:{K0},,2:{K1}"), 2),
+        (format!("3:{K0}, \t,2:{K1}"), 2),
+        (String::new(), 1),
+    ] {
+        let err = env(&keys, "3").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{KEYS_ENV} entry {entry}: expected `<id>:<base64 key>`, found an empty entry \
+                 (a leading, trailing or doubled comma)"
+            ),
+            "{keys:?}"
+        );
+    }
+}
+
+/// A UTF-8 byte-order mark at the very start of a keyring file (as some
+/// Windows editors save) is skipped; anywhere else it is an error. In the
+/// environment, where no editor adds one, it is refused with a message
+/// naming it.
+#[test]
+fn byte_order_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("bom", format!("\u{feff}primary:3\n3:{K0}\n")),
+        (
+            "bom-comment",
+            format!("\u{feff}# opsguard keyring\nprimary:3\n3:{K0}\n"),
+        ),
+    ] {
+        let path = write(&dir, name, &text, 0o600);
+        let k = Keyring::from_file(&path).unwrap();
+        assert_eq!((k.key_ids(), k.primary_id()), (vec![3], 3), "{name}");
+        let k = KeyringBuilder::from_file_text(&text, "secret manager")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(k.primary_id(), 3, "{name}");
+    }
+    let path = write(
+        &dir,
+        "bom-line-2",
+        &format!("primary:3\n\u{feff}3:{K0}\n"),
+        0o600,
+    );
+    assert_eq!(
+        Keyring::from_file(&path).unwrap_err().to_string(),
+        format!(
+            "{} line 2: expected `<id>:<base64 key>` with a decimal u32 id \
+             (ASCII digits, no sign, no leading zeros)",
+            path.display()
+        )
+    );
+    let bom = format!("{KEYS_ENV}: expected no byte-order mark (U+FEFF) at the start");
+    assert_eq!(
+        env(&format!("\u{feff}3:{K0}"), "3")
+            .unwrap_err()
+            .to_string(),
+        bom
+    );
+    assert_eq!(
+        env(&format!("3:{K0}"), "\u{feff}3")
+            .unwrap_err()
+            .to_string(),
+        format!("{PRIMARY_ENV}: expected no byte-order mark (U+FEFF) at the start")
+    );
 }
