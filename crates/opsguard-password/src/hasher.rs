@@ -490,7 +490,8 @@ impl HasherBuilder {
     /// New hashes with bcrypt (`$2b$`) at `cost` (default
     /// [`DEFAULT_BCRYPT_COST`], at least [`MIN_BCRYPT_COST`] without
     /// [`dangerous_allow_weak_params`](Self::dangerous_allow_weak_params),
-    /// at most 31). Passwords over 72 bytes cannot be hashed then.
+    /// at most 31 and within the [`ParamCeiling`], 15 by default). Passwords
+    /// over 72 bytes or containing NUL cannot be hashed then.
     pub fn with_bcrypt(mut self, cost: u32) -> Self {
         self.scheme = Scheme::Bcrypt { cost };
         self
