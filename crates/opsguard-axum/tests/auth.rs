@@ -707,3 +707,23 @@ fn every_web_case_is_covered() {
     let covered = ["WEB-01", "WEB-03", "WEB-05", "WEB-07"];
     assert_eq!(opsguard_tests::case_ids("web.json"), covered);
 }
+
+#[tokio::test]
+async fn token_response_debug_is_redacted() {
+    use opsguard_axum::TokenResponse;
+    use opsguard_token::refresh::{MemoryRefreshStore, RefreshRotation};
+
+    let fixture = Fixture::new();
+    let rotation = RefreshRotation::builder(
+        Issuer::builder(fixture.keys.clone(), ISSUER, AUDIENCE).build().unwrap(),
+        Arc::new(MemoryRefreshStore::new()),
+    )
+    .build()
+    .unwrap();
+    let pair = rotation.start(&Subject::new("1", "alice")).await.unwrap();
+    let access = pair.access().expose_secret().to_owned();
+    let refresh = pair.refresh().expose_secret().to_owned();
+    let shown = format!("{:?}", TokenResponse::new("logged in", pair));
+    assert!(!shown.contains(&access) && !shown.contains(&refresh), "{shown}");
+    assert!(!shown.contains("eyJ"), "{shown}");
+}
