@@ -38,7 +38,11 @@ fn hashers() -> &'static [Hasher; 2] {
 #[derive(Arbitrary, Debug)]
 enum Stored<'a> {
     Raw(&'a str),
-    Edited { by_bcrypt: bool, at: u16, edit: Edit<'a> },
+    Edited {
+        by_bcrypt: bool,
+        at: u16,
+        edit: Edit<'a>,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -75,7 +79,11 @@ pub fn password_verify(data: &[u8]) {
 
     let stored = match input.stored {
         Stored::Raw(s) => s.to_owned(),
-        Stored::Edited { by_bcrypt, at, edit } => {
+        Stored::Edited {
+            by_bcrypt,
+            at,
+            edit,
+        } => {
             let maker = if by_bcrypt { bcrypt } else { argon2 };
             let Ok(fresh) = maker.hash(&password) else {
                 return;
