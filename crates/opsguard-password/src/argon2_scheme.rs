@@ -112,11 +112,15 @@ impl Argon2Hash {
         &self.params
     }
 
-    /// Whether this hash is weaker than a new argon2id hash with `current`.
-    pub(crate) fn is_weaker_than(&self, current: &Argon2Params) -> bool {
+    /// Whether this hash should be replaced by a new argon2id hash with
+    /// `current`: another variant or version, *any* other m, t or p (weaker
+    /// or stronger, so every hash converges on the current cost and the
+    /// unknown-user dummy costs what a real user costs), or a short salt or
+    /// tag.
+    pub(crate) fn differs_from(&self, current: &Argon2Params) -> bool {
         self.algorithm != Algorithm::Argon2id
             || self.version != Version::V0x13
-            || self.params.is_weaker_than(current)
+            || self.params != *current
             || self.salt.len() < SALT_LEN
             || self.output.len() < OUTPUT_LEN
     }
@@ -254,13 +258,13 @@ mod tests {
     }
 
     #[test]
-    fn weaker_than_current() {
+    fn differs_from_current() {
         let h = Argon2Hash::parse(ID_M256_P2).unwrap();
-        assert!(h.is_weaker_than(&Argon2Params::OWASP));
-        // Equal parameters, argon2id v19, 8-byte salt: weaker only because
+        assert!(h.differs_from(&Argon2Params::OWASP));
+        // Equal parameters, argon2id v19, 8-byte salt: replaced only because
         // of the short salt.
         assert!(h.salt.len() < SALT_LEN);
-        assert!(h.is_weaker_than(&Argon2Params::new(256, 2, 2)));
+        assert!(h.differs_from(&Argon2Params::new(256, 2, 2)));
     }
 
     #[test]
@@ -274,7 +278,10 @@ mod tests {
         );
         let h = Argon2Hash::parse(&s).unwrap();
         assert!(h.verify(b"pw").unwrap());
-        assert!(!h.is_weaker_than(&params));
-        assert!(h.is_weaker_than(&Argon2Params::new(65, 1, 1)));
+        assert!(!h.differs_from(&params));
+        assert!(h.differs_from(&Argon2Params::new(65, 1, 1)));
+        // Stronger parameters than current are replaced too.
+        assert!(h.differs_from(&Argon2Params::new(63, 1, 1)));
+        assert!(h.differs_from(&Argon2Params::new(64, 1, 2)));
     }
 }

@@ -30,8 +30,8 @@ const MAX_STORED_LEN: usize = 512;
 pub enum Verification {
     /// The password is the one the hash was made from.
     Match {
-        /// The stored hash uses another scheme than the hasher's current
-        /// one, or weaker parameters; store a new hash (see
+        /// The stored hash uses another scheme or other parameters than the
+        /// hasher's current ones (weaker or stronger); store a new hash (see
         /// [`Hasher::verify_and_update`]).
         needs_rehash: bool,
     },
@@ -341,8 +341,9 @@ impl Hasher {
     /// [`verify`](Self::verify) had the user existed.
     ///
     /// Users whose stored hash has other parameters (a legacy bcrypt cost,
-    /// weaker argon2) take their own hash's time until it is upgraded on
-    /// their next login.
+    /// weaker *or stronger* argon2) take their own hash's time, and so can
+    /// be told apart from unknown users by timing, until their next
+    /// successful login rehashes them to the current parameters.
     pub fn verify_unknown_user(&self, password: &SecretString) -> Verification {
         self.verify_dummy(password.expose_secret().as_bytes());
         Verification::Mismatch
@@ -377,13 +378,21 @@ impl Hasher {
             .as_ref()
     }
 
-    /// Whether `stored` uses another scheme than the current one or weaker
-    /// parameters, without checking a password.
+    /// Whether `stored` uses another scheme or other parameters than the
+    /// current ones, without checking a password.
     ///
-    /// argon2: any of m, t, p below the current ones, argon2i, version
-    /// 0x10, a salt shorter than 16 bytes or a tag shorter than 32 bytes.
-    /// bcrypt: a cost below the current one (`$2a$`, `$2b$` and `$2y$` are
-    /// the same computation for the passwords accepted here).
+    /// argon2: any of m, t, p different from the current ones (lower *or
+    /// higher*), argon2i, version 0x10, a salt shorter than 16 bytes or a
+    /// tag shorter than 32 bytes. bcrypt: a cost different from the current
+    /// one (`$2a$`, `$2b$` and `$2y$` are the same computation for the
+    /// passwords accepted here).
+    ///
+    /// Stronger parameters are rehashed *down* to the current ones, as
+    /// passlib does for deprecated settings: a hash that costs more than
+    /// the unknown-user dummy would let anyone tell by timing that its user
+    /// exists. The current parameters are the ones you chose (and, without
+    /// [`dangerous_allow_weak_params`](crate::HasherBuilder::dangerous_allow_weak_params),
+    /// at least the OWASP minimum).
     ///
     /// # Errors
     ///
@@ -402,8 +411,8 @@ impl Hasher {
 
     fn is_outdated(&self, stored: &Stored) -> bool {
         match (&self.inner.scheme, stored) {
-            (Scheme::Argon2id(current), Stored::Argon2(h)) => h.is_weaker_than(current),
-            (Scheme::Bcrypt { cost }, Stored::Bcrypt(h)) => h.cost() < *cost,
+            (Scheme::Argon2id(current), Stored::Argon2(h)) => h.differs_from(current),
+            (Scheme::Bcrypt { cost }, Stored::Bcrypt(h)) => h.cost() != *cost,
             (Scheme::Argon2id(_), Stored::Bcrypt(_))
             | (Scheme::Bcrypt { .. }, Stored::Argon2(_)) => true,
         }

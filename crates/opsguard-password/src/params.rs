@@ -76,13 +76,6 @@ impl Argon2Params {
                 .any(|&(m, t)| self.memory_kib >= m && self.iterations >= t)
     }
 
-    /// Whether any of `self`'s parameters is lower than `current`'s.
-    pub(crate) fn is_weaker_than(&self, current: &Self) -> bool {
-        self.memory_kib < current.memory_kib
-            || self.iterations < current.iterations
-            || self.parallelism < current.parallelism
-    }
-
     /// The `argon2` crate's parameters, with the output length given.
     pub(crate) fn to_argon2(self, output_len: usize) -> Result<argon2::Params> {
         argon2::Params::new(
@@ -246,16 +239,6 @@ mod tests {
         assert!(!Argon2Params::new(7_167, 100, 1).meets_owasp_minimum());
         assert!(!Argon2Params::new(19_456, 2, 0).meets_owasp_minimum());
         assert!(Argon2Params::new(9_216, 5, 1).meets_owasp_minimum());
-    }
-
-    #[test]
-    fn weaker_is_componentwise() {
-        let cur = Argon2Params::OWASP;
-        assert!(!cur.is_weaker_than(&cur));
-        assert!(Argon2Params::new(19_455, 2, 1).is_weaker_than(&cur));
-        assert!(Argon2Params::new(65_536, 1, 1).is_weaker_than(&cur));
-        assert!(Argon2Params::new(19_456, 2, 0).is_weaker_than(&cur));
-        assert!(!Argon2Params::new(65_536, 3, 2).is_weaker_than(&cur));
     }
 
     #[test]
