@@ -715,7 +715,9 @@ async fn token_response_debug_is_redacted() {
 
     let fixture = Fixture::new();
     let rotation = RefreshRotation::builder(
-        Issuer::builder(fixture.keys.clone(), ISSUER, AUDIENCE).build().unwrap(),
+        Issuer::builder(fixture.keys.clone(), ISSUER, AUDIENCE)
+            .build()
+            .unwrap(),
         Arc::new(MemoryRefreshStore::new()),
     )
     .build()
@@ -724,6 +726,9 @@ async fn token_response_debug_is_redacted() {
     let access = pair.access().expose_secret().to_owned();
     let refresh = pair.refresh().expose_secret().to_owned();
     let shown = format!("{:?}", TokenResponse::new("logged in", pair));
-    assert!(!shown.contains(&access) && !shown.contains(&refresh), "{shown}");
+    assert!(
+        !shown.contains(&access) && !shown.contains(&refresh),
+        "{shown}"
+    );
     assert!(!shown.contains("eyJ"), "{shown}");
 }
