@@ -106,62 +106,83 @@ struct Tokens {
 }
 
 impl Demo<'_> {
+    /// The story, step by step.
     async fn story(&mut self) -> Result<(), ServiceError> {
         for password in [ALICE_PASSWORD, BOB_PASSWORD, TARGET_PASSWORD] {
             self.remember(password);
         }
+
         self.say("\n-- register, log in")?;
-        self.send("register alice", Method::POST, "/auth/register", None,
-            Some(json!({"username": "alice", "email": "alice@example.com", "password": ALICE_PASSWORD})), 201).await?;
+        let account = json!({
+            "username": "alice",
+            "email": "alice@example.com",
+            "password": ALICE_PASSWORD,
+        });
+        self.post("register alice", "/auth/register", None, account, 201)
+            .await?;
         let alice = self
             .login("log in as alice", "alice", ALICE_PASSWORD)
             .await?;
-        self.send(
-            "no token: refused",
-            Method::GET,
-            "/profile",
-            None,
-            None,
-            401,
-        )
-        .await?;
-        self.send(
-            "alice's profile",
-            Method::GET,
-            "/profile",
-            Some(&alice.access),
-            None,
-            200,
-        )
-        .await?;
+        self.get("no token: refused", "/profile", None, 401).await?;
+        self.get("alice's profile", "/profile", Some(&alice.access), 200)
+            .await?;
 
         self.say("\n-- store a credential, create a target and a job")?;
-        let credential = self
-            .send(
+        let credential = json!({
+            "name": "web root",
+            "username": "root",
+            "password": TARGET_PASSWORD,
+        });
+        let credential_id = self
+            .post(
                 "store a credential (password sealed)",
-                Method::POST,
                 "/credentials",
                 Some(&alice.access),
-                Some(json!({"name": "web root", "username": "root", "password": TARGET_PASSWORD})),
+                credential,
                 201,
             )
-            .await?;
-        let credential_id = new_id(&credential);
-        let target = self.send("create a target using it", Method::POST, "/targets", Some(&alice.access),
-            Some(json!({"name": "web-01", "host": "10.0.0.5", "platform": "linux", "credential_id": credential_id})), 201).await?;
-        let target_id = new_id(&target);
-        let job = self.send("create a job on the target", Method::POST, "/jobs", Some(&alice.access),
-            Some(json!({"name": "uptime", "target_ids": [target_id], "steps": [{"name": "uptime", "command": "uptime"}]})), 201).await?;
-        let job_id = new_id(&job);
+            .await
+            .map(|answer| new_id(&answer))?;
+        let target = json!({
+            "name": "web-01",
+            "host": "10.0.0.5",
+            "platform": "linux",
+            "credential_id": credential_id,
+        });
+        let target_id = self
+            .post(
+                "create a target using it",
+                "/targets",
+                Some(&alice.access),
+                target,
+                201,
+            )
+            .await
+            .map(|answer| new_id(&answer))?;
+        let job = json!({
+            "name": "uptime",
+            "target_ids": [target_id],
+            "steps": [{"name": "uptime", "command": "uptime"}],
+        });
+        let job_id = self
+            .post(
+                "create a job on the target",
+                "/jobs",
+                Some(&alice.access),
+                job,
+                201,
+            )
+            .await
+            .map(|answer| new_id(&answer))?;
 
         self.say("\n-- reveal the credential (audited)")?;
+        let reveal = format!("/credentials/{credential_id}/reveal");
         let revealed = self
-            .send(
+            .post(
                 "reveal the password",
-                Method::POST,
-                &format!("/credentials/{credential_id}/reveal"),
+                &reveal,
                 Some(&alice.access),
-                None,
+                json!({}),
                 200,
             )
             .await?;
@@ -177,31 +198,27 @@ impl Demo<'_> {
         ))?;
 
         self.say("\n-- another user is refused on alice's objects")?;
-        self.send(
-            "register bob",
-            Method::POST,
-            "/auth/register",
-            None,
-            Some(json!({"username": "bob", "email": "bob@example.com", "password": BOB_PASSWORD})),
-            201,
-        )
-        .await?;
-        let bob_tokens = self.login("log in as bob", "bob", BOB_PASSWORD).await?;
-        self.send(
+        let account = json!({
+            "username": "bob",
+            "email": "bob@example.com",
+            "password": BOB_PASSWORD,
+        });
+        self.post("register bob", "/auth/register", None, account, 201)
+            .await?;
+        let bob = self.login("log in as bob", "bob", BOB_PASSWORD).await?;
+        let alices_job = format!("/jobs/{job_id}");
+        self.delete(
             "bob deletes alice's job: refused",
-            Method::DELETE,
-            &format!("/jobs/{job_id}"),
-            Some(&bob_tokens.access),
-            None,
+            &alices_job,
+            Some(&bob.access),
             403,
         )
         .await?;
-        self.send(
+        self.post(
             "bob reveals alice's credential: refused",
-            Method::POST,
-            &format!("/credentials/{credential_id}/reveal"),
-            Some(&bob_tokens.access),
-            None,
+            &reveal,
+            Some(&bob.access),
+            json!({}),
             403,
         )
         .await?;
@@ -221,52 +238,67 @@ impl Demo<'_> {
         let admin = self
             .login("log in as admin", "admin", ADMIN_PASSWORD)
             .await?;
-        let bob = self
-            .send(
-                "bob's profile",
-                Method::GET,
-                "/profile",
-                Some(&bob_tokens.access),
-                None,
-                200,
-            )
-            .await?;
-        let bob_id = bob
+        let bob_id = self
+            .get("bob's profile", "/profile", Some(&bob.access), 200)
+            .await?
             .pointer("/data/user_id")
             .and_then(Value::as_i64)
             .unwrap_or_default();
-        self.send(
+        self.get(
             "alice lists users: refused",
-            Method::GET,
             "/users",
             Some(&alice.access),
-            None,
             403,
         )
         .await?;
-        self.send(
-            "admin deletes bob",
-            Method::DELETE,
-            &format!("/admin/users/{bob_id}"),
-            Some(&admin.access),
-            None,
-            200,
-        )
-        .await?;
-        self.refresh("bob's session ended with him", &bob_tokens.refresh, 401)
+        let bob_account = format!("/admin/users/{bob_id}");
+        self.delete("admin deletes bob", &bob_account, Some(&admin.access), 200)
+            .await?;
+        self.refresh("bob's session ended with him", &bob.refresh, 401)
             .await?;
         let audit = self
-            .send(
+            .get(
                 "admin reads the audit log",
-                Method::GET,
                 "/admin/audit?limit=100",
                 Some(&admin.access),
-                None,
                 200,
             )
             .await?;
-        self.show_audit(&audit)?;
-        Ok(())
+        self.show_audit(&audit)
+    }
+
+    async fn get(
+        &mut self,
+        step: &str,
+        path: &str,
+        token: Option<&str>,
+        expected: u16,
+    ) -> Result<Value, ServiceError> {
+        self.send(step, Method::GET, path, token, None, expected)
+            .await
+    }
+
+    async fn post(
+        &mut self,
+        step: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+        expected: u16,
+    ) -> Result<Value, ServiceError> {
+        self.send(step, Method::POST, path, token, Some(body), expected)
+            .await
+    }
+
+    async fn delete(
+        &mut self,
+        step: &str,
+        path: &str,
+        token: Option<&str>,
+        expected: u16,
+    ) -> Result<Value, ServiceError> {
+        self.send(step, Method::DELETE, path, token, None, expected)
+            .await
     }
 
     /// One request and its expected status; the answer's JSON body.
