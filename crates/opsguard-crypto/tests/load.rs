@@ -521,3 +521,27 @@ fn byte_order_marks() {
         format!("{PRIMARY_ENV}: expected no byte-order mark (U+FEFF) at the start")
     );
 }
+
+proptest::proptest! {
+    /// Any text in either source gives a keyring or an error, never a
+    /// panic; every `u32` id loads in its canonical form and only in it.
+    #[test]
+    fn loaders_never_panic_and_take_only_canonical_ids(
+        keys in ".{0,120}",
+        primary in ".{0,12}",
+        id in proptest::prelude::any::<u32>(),
+    ) {
+        let _ = env(&keys, &primary);
+        let _ = KeyringBuilder::from_file_text(&keys, "x").and_then(KeyringBuilder::build);
+        let canonical = id.to_string();
+        let padded = format!("0{id}");
+        let k = env(&format!("{canonical}:{K0}"), &canonical).unwrap();
+        proptest::prop_assert_eq!(k.key_ids(), [id]);
+        let padded_entry = env(&format!("{padded}:{K0}"), &canonical);
+        let padded_primary = env(&format!("{canonical}:{K0}"), &padded);
+        for result in [padded_entry, padded_primary] {
+            let refused = matches!(result, Err(CryptoError::Syntax { .. }));
+            proptest::prop_assert!(refused, "a leading zero was accepted");
+        }
+    }
+}
