@@ -7,6 +7,7 @@
 //! panic only when the property is broken), add it to [`TARGETS`], add
 //! `fuzz_targets/<name>.rs` and its `[[bin]]`, and seed `corpus/<name>/`.
 
+pub mod auth;
 pub mod axum;
 pub mod crypto;
 pub mod password;
@@ -20,10 +21,12 @@ pub type Check = fn(&[u8]);
 /// Every target: its name (= the corpus directory) and its check.
 pub const TARGETS: &[(&str, Check)] = &[
     ("core_error_body", core_error_body),
-    ("crypto_open", crypto::crypto_open),
     ("rbac_policy", rbac::rbac_policy),
     ("password_verify", password::password_verify),
+    ("crypto_open", crypto::crypto_open),
     ("validate_fields", validate::validate_fields),
+    ("auth_authorization", auth::auth_authorization),
+    ("auth_forwarded_for", auth::auth_forwarded_for),
     ("token_verify", token::token_verify),
     ("token_jwks", token::token_jwks),
     ("axum_request", axum::axum_request),
