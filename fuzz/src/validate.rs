@@ -6,7 +6,7 @@ use opsguard_core::ErrorKind;
 use opsguard_validate::types::{CredentialCreate, JobCreate, RegisterUser, TargetCreate};
 use opsguard_validate::{
     AddressClass, Host, HostPolicy, Username, check_email, check_name, email, from_json_slice,
-    host, name, public_host, username,
+    host, name, normalize_email, public_host, username,
 };
 
 /// Every validator on arbitrary UTF-8 answers without panicking, agrees with
@@ -33,10 +33,22 @@ fn check_text(s: &str) {
 
     let mail = check_email(s);
     assert_eq!(email(s).is_ok(), mail.is_ok());
-    if mail.is_ok() {
-        assert!(s.len() <= 254, "email length");
+    assert_eq!(normalize_email(s).is_ok(), mail.is_ok());
+    if let Ok(normal) = normalize_email(s) {
+        assert!(s.len() <= 254 && normal.len() <= 254, "email length");
         assert!(!s.chars().any(char::is_control), "email control");
-        assert!(!s.contains('['), "email address literal");
+        assert!(!s.contains(['[', ']']), "email address literal");
+        assert!(!s.contains(INVISIBLE), "email invisible character");
+        // The normal form is ASCII, its domain a dotted host name that is
+        // not a number, and it is its own normal form.
+        let (_, domain) = normal.rsplit_once('@').expect("normal form has an @");
+        assert!(normal.is_ascii(), "normal form not ASCII");
+        assert!(domain.contains('.'), "email domain without a dot");
+        assert!(
+            matches!(Host::parse(domain), Ok(Host::Name(_))),
+            "email domain is not a host name: {domain:?}"
+        );
+        assert_eq!(normalize_email(&normal).as_deref(), Ok(normal.as_str()));
     }
 
     let parsed = Host::parse(s);
@@ -62,9 +74,14 @@ fn check_text(s: &str) {
                     "label bytes"
                 );
             }
+            // Not a number in any base inet_aton or a URL parser reads.
             let last = bare.rsplit('.').next().unwrap_or(bare);
+            let hex = last
+                .strip_prefix("0x")
+                .or_else(|| last.strip_prefix("0X"))
+                .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
             assert!(
-                !last.bytes().all(|b| b.is_ascii_digit()),
+                !hex && !last.bytes().all(|b| b.is_ascii_digit()),
                 "numeric last label"
             );
         }
@@ -88,14 +105,35 @@ fn check_text(s: &str) {
     if named.is_ok() {
         assert!((1..=255).contains(&s.chars().count()), "name length");
         assert!(!s.chars().any(char::is_control), "name control");
+        assert!(!s.contains(INVISIBLE), "name invisible character");
+        assert!(!s.trim().is_empty(), "blank name");
     }
 }
+
+/// A sample of the invisible characters names and emails refuse (the full
+/// set is Unicode's Cf and Default_Ignorable_Code_Point).
+const INVISIBLE: &[char] = &[
+    '\u{AD}', '\u{34F}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{200E}', '\u{202E}', '\u{2060}',
+    '\u{2066}', '\u{3164}', '\u{FE0F}', '\u{FEFF}',
+];
 
 fn check_body(data: &[u8]) {
     fn outcome<T>(result: Result<T, opsguard_core::Error>) {
         if let Err(err) = result {
             match err.kind() {
-                ErrorKind::Validation => assert!(!err.fields().is_empty(), "422 without fields"),
+                ErrorKind::Validation => {
+                    assert!(!err.fields().is_empty(), "422 without fields");
+                    // Paths echo client-chosen keys escaped: printable
+                    // ASCII, plus the `…` of a cut path.
+                    for f in err.fields() {
+                        let path = f.field().strip_suffix('…').unwrap_or(f.field());
+                        assert!(
+                            path.bytes().all(|b| b.is_ascii_graphic()),
+                            "unescaped path {:?}",
+                            f.field()
+                        );
+                    }
+                }
                 ErrorKind::PayloadTooLarge => {}
                 other => panic!("unexpected error kind {other:?}"),
             }

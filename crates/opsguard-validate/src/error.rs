@@ -27,12 +27,16 @@ use crate::AddressClass;
 #[error("{} {}", self.subject(), self.message())]
 pub enum Error {
     /// The address has a control character (a newline, NUL, DEL, a C1
-    /// control).
+    /// control), a line or paragraph separator, or an invisible character
+    /// (a format character such as U+00AD or U+200B, or a default-ignorable
+    /// code point such as a variation selector).
     EmailControl,
-    /// The domain is an IP address (`a@[127.0.0.1]`, `a@127.0.0.1`) or its
-    /// last label is all digits.
+    /// The domain is an address literal (`a@[127.0.0.1]`, or anything with a
+    /// square bracket) or its last label is a number (`a@127.0.0.1`,
+    /// `a@foo.0x7f`).
     EmailIpDomain,
-    /// The address is longer than 254 bytes.
+    /// The address is longer than 254 bytes, as given or with its domain in
+    /// ASCII form.
     EmailLength,
     /// The domain has no dot (`a@localhost`).
     EmailNoDot,
@@ -49,8 +53,11 @@ pub enum Error {
     /// The host is neither a strict IPv4 address, an IPv6 address nor an
     /// RFC 1123 host name.
     HostSyntax,
-    /// The name has a control character, a line or paragraph separator, or a
-    /// bidirectional formatting character.
+    /// The name is empty after removing white space.
+    NameBlank,
+    /// The name has a control character, a line or paragraph separator, or
+    /// an invisible character (a format character, bidirectional controls
+    /// included, or a default-ignorable code point).
     NameCharacters,
     /// The name is empty or longer than 255 characters.
     NameLength,
@@ -78,7 +85,7 @@ impl Error {
             | Self::EmailSyntax => "invalid_email",
             Self::HostForbidden(_) => "forbidden_host",
             Self::HostLabelLength | Self::HostLength | Self::HostSyntax => "invalid_host",
-            Self::NameCharacters | Self::NameLength => "invalid_name",
+            Self::NameBlank | Self::NameCharacters | Self::NameLength => "invalid_name",
             Self::PortRange => "invalid_port",
             Self::SecretLength => "invalid_secret",
             Self::UsernameCharacters | Self::UsernameLength => "invalid_username",
@@ -90,9 +97,9 @@ impl Error {
     #[must_use]
     pub const fn message(self) -> &'static str {
         match self {
-            Self::EmailControl => "must not contain control characters",
+            Self::EmailControl => "must not contain control or invisible characters",
             Self::EmailIpDomain => "must use a domain name, not an IP address",
-            Self::EmailLength => "must be at most 254 characters",
+            Self::EmailLength => "must be at most 254 bytes",
             Self::EmailNoDot => "must have a domain with a dot",
             Self::EmailSyntax => "must be an email address",
             Self::HostForbidden(class) => match class {
@@ -106,9 +113,8 @@ impl Error {
             Self::HostLabelLength => "must have labels of 1 to 63 characters",
             Self::HostLength => "must be at most 253 characters",
             Self::HostSyntax => "must be an IPv4 address, an IPv6 address or a host name",
-            Self::NameCharacters => {
-                "must not contain control or bidirectional formatting characters"
-            }
+            Self::NameBlank => "must not be blank",
+            Self::NameCharacters => "must not contain control or invisible characters",
             Self::NameLength => "must be 1 to 255 characters",
             Self::PortRange => "must be a number from 1 to 65535",
             Self::SecretLength => "must be 1 to 4096 bytes",
@@ -128,7 +134,7 @@ impl Error {
             | Self::HostLabelLength
             | Self::HostLength
             | Self::HostSyntax => "host",
-            Self::NameCharacters | Self::NameLength => "name",
+            Self::NameBlank | Self::NameCharacters | Self::NameLength => "name",
             Self::PortRange => "port",
             Self::SecretLength => "secret",
             Self::UsernameCharacters | Self::UsernameLength => "username",

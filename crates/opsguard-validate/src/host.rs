@@ -82,8 +82,11 @@ pub fn public_host(value: &str) -> Result<(), ValidationError> {
 /// * **Host names** per RFC 1123 §2.1 and RFC 1034 §3.1: labels of 1 to 63
 ///   ASCII letters, digits and hyphens that neither start nor end with a
 ///   hyphen, at most 253 characters in all, plus one optional trailing dot
-///   (so 254 with it). The last label must not be all digits, so nothing
-///   IPv4-like (`127.1`, `1.2.3`, `127.0.1.`) gets in as a name. Underscores
+///   (so 254 with it). The last label must not be a number (all decimal
+///   digits, or `0x` followed by hex digits: the WHATWG URL Standard's
+///   "ends in a number"), so no form that `inet_aton` or a URL parser
+///   reads as an IPv4 address (`127.1`, `1.2.3`, `127.0.1.`, `0x7f000001`,
+///   `127.0.0.0x1`, `0177.0.0.0x1`) gets in as a name. Underscores
 ///   are refused (they are legal in DNS records, not in host names), and so
 ///   is Unicode: send an internationalised name in its A-label (punycode)
 ///   form, `xn--6qq79v.com`, which is accepted as plain letters, digits and
@@ -165,16 +168,41 @@ fn strict_ipv4(value: &str) -> Option<Ipv4Addr> {
 
 fn check_host_name(value: &str) -> Result<(), Error> {
     let name = value.strip_suffix('.').unwrap_or(value);
+    check_name_grammar(name).map_err(|problem| match problem {
+        NameProblem::Length => Error::HostLength,
+        NameProblem::LabelLength => Error::HostLabelLength,
+        NameProblem::Numeric | NameProblem::Syntax => Error::HostSyntax,
+    })
+}
+
+/// Why a string is not an RFC 1123 host name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameProblem {
+    /// Longer than [`HOST_MAX`].
+    Length,
+    /// A label is empty or longer than [`LABEL_MAX`].
+    LabelLength,
+    /// The last label is a number ([`ends_in_number`]).
+    Numeric,
+    /// A character other than a letter, digit, hyphen or dot, or a label
+    /// that starts or ends with a hyphen.
+    Syntax,
+}
+
+/// The host name grammar, for a name without its trailing dot: labels of
+/// 1 to 63 ASCII letters, digits and hyphens, not starting or ending with a
+/// hyphen, 253 characters in all, and not [`ends_in_number`]. Shared by
+/// [`Host::parse`] and the email domain check.
+pub(crate) fn check_name_grammar(name: &str) -> Result<(), NameProblem> {
     if name.is_empty() {
-        return Err(Error::HostSyntax);
+        return Err(NameProblem::Syntax);
     }
     if name.len() > HOST_MAX {
-        return Err(Error::HostLength);
+        return Err(NameProblem::Length);
     }
-    let mut last_all_digits = false;
     for label in name.split('.') {
         if label.is_empty() || label.len() > LABEL_MAX {
-            return Err(Error::HostLabelLength);
+            return Err(NameProblem::LabelLength);
         }
         let bytes = label.as_bytes();
         if !bytes
@@ -183,12 +211,58 @@ fn check_host_name(value: &str) -> Result<(), Error> {
             || bytes.first() == Some(&b'-')
             || bytes.last() == Some(&b'-')
         {
-            return Err(Error::HostSyntax);
+            return Err(NameProblem::Syntax);
         }
-        last_all_digits = bytes.iter().all(u8::is_ascii_digit);
     }
-    if last_all_digits {
-        return Err(Error::HostSyntax);
+    if ends_in_number(name) {
+        return Err(NameProblem::Numeric);
     }
     Ok(())
+}
+
+/// Whether the last label of `name` (a name without its trailing dot) is a
+/// number: all decimal digits, or `0x`/`0X` followed by zero or more hex
+/// digits. This is the WHATWG URL Standard's "ends in a number" test, which
+/// makes a URL parser read the whole host as an IPv4 address.
+///
+/// Every string `inet_aton` accepts (and so glibc's `getaddrinfo`, which
+/// reads it as an address without asking DNS) has a numeric last label:
+/// each of its one to four parts is a decimal, octal (`0`-prefixed) or hex
+/// (`0x`-prefixed) number. Refusing such names refuses all of
+/// `2130706433`, `0x7f000001`, `127.1`, `127.0.0.0x1`, `0177.0.0.0x1` and
+/// `0x7f.0x0.0x0.0x1`, whatever mix of bases they use.
+pub(crate) fn ends_in_number(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let bytes = last.as_bytes();
+    match bytes {
+        [b'0', b'x' | b'X', hex @ ..] => hex.iter().all(u8::is_ascii_hexdigit),
+        [] => false,
+        digits => digits.iter().all(u8::is_ascii_digit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_last_labels() {
+        for name in [
+            "1",
+            "a.1",
+            "a.0177",
+            "0x",
+            "0X",
+            "a.0x",
+            "a.0xFf",
+            "1.2.3.0x4",
+        ] {
+            assert!(ends_in_number(name), "{name}");
+        }
+        for name in [
+            "", "a", "a.b1", "a.0xg", "a.x1", "a.1x", "0x1.a", "a.ff", "a.-1",
+        ] {
+            assert!(!ends_in_number(name), "{name}");
+        }
+    }
 }

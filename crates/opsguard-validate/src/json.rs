@@ -1,5 +1,7 @@
 //! Request bodies: size limit, strict JSON, field paths, then validation.
 
+use std::fmt::Write as _;
+
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_path_to_error::{Path, Segment};
 use validator::{Validate, ValidateArgs};
@@ -31,16 +33,21 @@ const MAX_PATH_ECHO: usize = 128;
 ///
 ///    | code | when | example field |
 ///    |---|---|---|
-///    | `invalid_json` | not JSON at all (syntax, truncation, trailing data) | `""` (the body) |
+///    | `invalid_json` | not JSON text (syntax, truncation, trailing data, invalid UTF-8, a lone surrogate escape such as `"\ud800"`) | `""` (the body) |
 ///    | `invalid_type` | valid JSON of the wrong type (`"22"` for a number) | `port` |
-///    | `invalid_value` | right type, refused value (an unknown enum variant, `0` for a [`Port`](crate::Port)) | `platform` |
+///    | `invalid_value` | right type, refused value (an unknown enum variant, `0` for a [`Port`](crate::Port), a number no type can hold such as `1e400`) | `platform` |
 ///    | `unknown_field` | a member the type does not have | `is_admin` |
 ///    | `missing_field` | a required member is absent | `target.host` |
 ///    | `duplicate_field` | a member appears twice | `username` |
 ///
 ///    Messages state what was expected (`expected a boolean`) and never
 ///    quote the rejected value. serde stops at the first problem, so these
-///    errors name one field.
+///    errors name one field. A member name in the path that is not plain
+///    printable ASCII (an unknown key a client chose, with a control, a
+///    bidirectional override, a space, or one of `.[]"\`) is written as
+///    `["…"]`, a JSON string in ASCII (`\u202e`), so it can neither forge a
+///    nested path nor put invisible characters into a log; paths longer
+///    than 128 bytes are cut and end with `…`.
 /// 3. `T::validate()` runs; every failing field is reported at once, as
 ///    [`field_errors`](crate::field_errors) describes.
 ///
@@ -135,13 +142,18 @@ fn json_field_error(
     let inner = err.inner();
     let path = err.path();
     if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+        let text = inner.to_string();
+        // JSON allows any number of digits and any exponent; serde_json
+        // refuses a number no type here can hold (`1e400`).
+        if text.starts_with("number out of range") {
+            return FieldError::new(render(path, None), "invalid_value", "number out of range");
+        }
         // serde_json reports some type mismatches as syntax errors (an array
         // where an enum is expected, an array with more elements than a
         // struct has fields); if the body is valid JSON, say so. Its
-        // recursion limit is a syntax error too, which `IgnoredAny` (parsed
-        // without the limit) would not see.
-        let too_deep = inner.to_string().starts_with("recursion limit exceeded");
-        if !too_deep && serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
+        // recursion limit is a syntax error too.
+        let too_deep = text.starts_with("recursion limit exceeded");
+        if !too_deep && is_json_text(bytes) {
             return FieldError::new(render(path, None), "invalid_type", "wrong JSON type");
         }
         return FieldError::new(render(path, None), "invalid_json", syntax_message(inner));
@@ -183,6 +195,22 @@ fn json_field_error(
     FieldError::new(render(path, None), "invalid_value", "invalid value")
 }
 
+/// Whether `bytes` is one JSON text, strings included: valid UTF-8 and no
+/// lone surrogate escape (`"\ud800"`), which skipping a value with
+/// `IgnoredAny` does not check.
+fn is_json_text(bytes: &[u8]) -> bool {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(_) => true,
+        // A body nested deeper than the recursion limit after the point of
+        // the first error: judge its syntax without building it.
+        Err(err) if err.to_string().starts_with("recursion limit exceeded") => {
+            std::str::from_utf8(bytes).is_ok()
+                && serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
+        }
+        Err(_) => false,
+    }
+}
+
 fn syntax_message(err: &serde_json::Error) -> String {
     format!(
         "malformed JSON at line {} column {}",
@@ -216,12 +244,6 @@ fn quoted(rest: &str) -> Option<&str> {
 
 fn render(path: &Path, last: Option<&str>) -> String {
     let mut out = String::new();
-    let push_name = |out: &mut String, name: &str| {
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(name);
-    };
     for segment in path.iter() {
         match segment {
             Segment::Seq { index } => {
@@ -229,17 +251,59 @@ fn render(path: &Path, last: Option<&str>) -> String {
                 out.push_str(&index.to_string());
                 out.push(']');
             }
-            Segment::Map { key } => push_name(&mut out, key),
-            Segment::Enum { variant } => push_name(&mut out, variant),
+            Segment::Map { key } => push_key(&mut out, key),
+            Segment::Enum { variant } => push_key(&mut out, variant),
             // A key that could not be read (the body ended inside an
             // object): the path stops at the object.
             Segment::Unknown => {}
         }
     }
     if let Some(name) = last {
-        push_name(&mut out, name);
+        push_key(&mut out, name);
     }
     cap(out)
+}
+
+/// Append a member name to a path: `.name` (no dot at the start) when the
+/// name is plain, else `["…"]`, the name as a JSON string in ASCII.
+///
+/// A plain name is non-empty printable ASCII without a space, `.`, `[`,
+/// `]`, `"` or `\`, as every declared field name is. Any other name comes
+/// from the client (an unknown member), and echoing it raw would let it
+/// forge a path (`host.evil[0]` reads as a nested field) or put controls,
+/// bidirectional overrides or invisible characters into logs and
+/// terminals. In the quoted form `"` and `\` are escaped with a backslash
+/// and every other character outside printable ASCII (space included) as
+/// `\uXXXX`, as JSON writes it (UTF-16 pairs above U+FFFF), so it reads
+/// back to the exact name with any JSON parser.
+fn push_key(out: &mut String, key: &str) {
+    let plain = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'.' | b'[' | b']' | b'"' | b'\\'));
+    if plain {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(key);
+        return;
+    }
+    out.push_str("[\"");
+    for c in key.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '!'..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    // Writing to a `String` cannot fail.
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push_str("\"]");
 }
 
 fn cap(mut path: String) -> String {

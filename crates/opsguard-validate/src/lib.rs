@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod chars;
 mod checks;
 mod email;
 mod error;
@@ -19,7 +20,7 @@ pub mod types;
 mod username;
 
 pub use checks::Checks;
-pub use email::{EMAIL_MAX, check_email, email};
+pub use email::{EMAIL_MAX, check_email, email, normalize_email};
 pub use error::Error;
 pub use host::{HOST_MAX, Host, LABEL_MAX, host, public_host};
 pub use json::{DEFAULT_BODY_LIMIT, deserialize_json, from_json_slice, from_json_slice_with_args};

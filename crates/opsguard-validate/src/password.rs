@@ -16,9 +16,11 @@ use crate::Checks;
 /// order. No error holds the password: the codes and messages come from the
 /// policy, and nothing is put in `params`.
 ///
-/// A password longer than the policy's byte limit gets only `too_long`,
-/// without the other rules being run over it (so a megabyte of password is
-/// neither lowercased nor scanned; it must be changed anyway).
+/// A password over the policy's length limit (in characters or in bytes)
+/// gets only `too_long`, without the other rules being run over it: a
+/// megabyte of password is neither counted, lowercased nor scanned, and a
+/// few hundred characters do not buy a run of zxcvbn's estimate, whose
+/// cost grows steeply with length. It must be changed anyway.
 ///
 /// This is not a `#[validate(custom(...))]` function: `validator`'s derive
 /// would copy the field into the error, which `SecretString` (rightly)
@@ -46,7 +48,10 @@ pub fn check_password(
     policy: &PasswordPolicy,
     context: &PolicyContext<'_>,
 ) -> Result<(), Vec<ValidationError>> {
-    if password.expose_secret().len() > policy.max_bytes() {
+    let text = password.expose_secret();
+    // The byte test first: counting the characters of a huge value is
+    // itself work.
+    if text.len() > policy.max_bytes() || text.chars().count() > policy.max_length() {
         return Err(vec![to_validation_error(Violation::TooLong {
             max_chars: policy.max_length(),
             max_bytes: policy.max_bytes(),

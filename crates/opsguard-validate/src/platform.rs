@@ -2,16 +2,20 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Port;
 
 /// The operating system of a target.
 ///
-/// On the wire exactly `"linux"` or `"windows"`: any other spelling
-/// (`"Linux"`, `"LINUX"`, `"linux "`, fullwidth `"ｌｉｎｕｘ"`, `"windowſ"`)
-/// is refused by serde as an unknown variant, and a non-string as a wrong
-/// type (case VAL-08). Case variants are refused rather than folded because
+/// On the wire exactly the JSON string `"linux"` or `"windows"`: any other
+/// spelling (`"Linux"`, `"LINUX"`, `"linux "`, fullwidth `"ｌｉｎｕｘ"`,
+/// `"windowſ"`) is refused as an unknown variant (`invalid_value`), and
+/// any other JSON type as a wrong type (`invalid_type`), serde's
+/// externally tagged object form of a unit variant (`{"linux":null}`)
+/// included: `Deserialize` is written by hand to take a string and nothing
+/// else (case VAL-08). Case variants are refused rather than folded because
 /// folding is where look-alikes get in: Unicode upper-casing maps `ſ` (long
 /// s) to `S`, so a check that compares `to_uppercase()` results takes
 /// `windowſ` for `WINDOWS` and then stores a value no other component
@@ -28,7 +32,7 @@ use crate::Port;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Platform {
@@ -55,6 +59,32 @@ impl Platform {
         match self {
             Self::Linux => Port::SSH,
             Self::Windows => Port::WINRM_HTTPS,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Platform {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(PlatformVisitor)
+    }
+}
+
+/// Takes exactly the wire names; every other JSON type is `invalid_type`
+/// (the visitor's default for them).
+struct PlatformVisitor;
+
+impl Visitor<'_> for PlatformVisitor {
+    type Value = Platform;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`linux` or `windows`")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Platform, E> {
+        match v {
+            "linux" => Ok(Platform::Linux),
+            "windows" => Ok(Platform::Windows),
+            _ => Err(E::unknown_variant(v, &["linux", "windows"])),
         }
     }
 }

@@ -23,7 +23,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidateArgs, ValidationError, ValidationErrors};
 
-use crate::{Checks, Platform, Port, check_secret, email, host, name, non_null, username};
+use crate::{Checks, Platform, Port, chars, check_secret, email, host, name, non_null, username};
 
 /// `POST /users` (admin only): create a user, possibly an administrator.
 ///
@@ -236,11 +236,19 @@ pub struct JobStep {
     /// See [`name`].
     #[validate(custom(function = "name"))]
     pub name: String,
-    /// The command or script to run: 1 to [`MAX_COMMAND_BYTES`] bytes, no
-    /// NUL and no control character other than tab, line feed and carriage
-    /// return (code `invalid_command`). The command runs as given on the
-    /// target; validation bounds it, it cannot make it harmless: who may
-    /// create jobs is an authorization question.
+    /// The command or script to run: 1 to [`MAX_COMMAND_BYTES`] bytes (code
+    /// `invalid_command`) that display as what runs. Refused: every control
+    /// character other than tab and line feed (NUL, escape sequences, DEL,
+    /// C1 controls), a carriage return other than in a CRLF line ending
+    /// (a bare CR makes a terminal overwrite the line, so
+    /// `rm -rf /\recho harmless` shows as `echo harmless`), the
+    /// bidirectional controls (U+061C, U+200E, U+200F, U+202A to U+202E,
+    /// U+2066 to U+2069: "Trojan Source", CVE-2021-42574) and the line and
+    /// paragraph separators U+2028 and U+2029 (a line break on screen, not
+    /// to a shell). Other Unicode, zero-width characters included, is
+    /// accepted: scripts print and match text in every language. The
+    /// command runs as given on the target; validation bounds it, it cannot
+    /// make it harmless: who may create jobs is an authorization question.
     #[validate(custom(function = "command"))]
     pub command: String,
     /// Seconds before the step is stopped: 1 to 86400 when given.
@@ -274,11 +282,19 @@ fn command(value: &str) -> Result<(), ValidationError> {
     if value.is_empty() || value.len() > MAX_COMMAND_BYTES {
         return refuse("must be 1 to 65536 bytes");
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
-        return refuse("must not contain control characters other than tab and line breaks");
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        let refused = match c {
+            '\t' | '\n' => false,
+            '\r' => chars.peek() != Some(&'\n'),
+            _ => chars::is_control(c) || chars::is_bidi_control(c) || chars::is_line_separator(c),
+        };
+        if refused {
+            return refuse(
+                "must not contain control characters other than tab and line breaks, \
+                 or bidirectional formatting characters",
+            );
+        }
     }
     Ok(())
 }

@@ -54,7 +54,9 @@ fn address_classes() {
         ("100::1", Some(Reserved)),
         ("5f00::1", Some(Reserved)),
         ("2001::1", Some(Reserved)),
-        ("::127.0.0.1", Some(Reserved)),
+        // IPv4-compatible: the embedded address's class, else reserved.
+        ("::127.0.0.1", Some(Loopback)),
+        ("::8.8.8.8", Some(Reserved)),
         // Embedded IPv4 is judged as IPv4.
         ("::ffff:127.0.0.1", Some(Loopback)),
         ("::ffff:10.1.2.3", Some(Private)),

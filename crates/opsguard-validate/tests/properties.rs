@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 
 use opsguard_validate::types::{JobCreate, TargetCreate, UserCreate};
 use opsguard_validate::{
-    Host, HostPolicy, Port, Username, check_email, check_name, email, from_json_slice, host, name,
-    port, public_host, username,
+    AddressClass, Host, HostPolicy, Port, Username, check_email, check_name, email,
+    from_json_slice, host, name, port, public_host, username,
 };
 use proptest::prelude::*;
 use regex::Regex;
@@ -35,11 +35,75 @@ fn oracle_accepts(s: &str) -> bool {
         return s.parse::<std::net::Ipv6Addr>().is_ok();
     }
     let name = s.strip_suffix('.').unwrap_or(s);
-    let last_all_digits = name
-        .rsplit('.')
-        .next()
-        .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()));
-    HOST_NAME.is_match(s) && name.len() <= 253 && !last_all_digits
+    let last = name.rsplit('.').next().unwrap_or(name);
+    HOST_NAME.is_match(s) && name.len() <= 253 && !NUMBER.is_match(last)
+}
+
+/// The WHATWG URL Standard's IPv4 number, as the oracle's regex: what a last
+/// label must not be.
+static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:[0-9]+|0[xX][0-9A-Fa-f]*)$").unwrap());
+
+/// A reference `inet_aton` (glibc's): one to four parts separated by dots,
+/// each decimal, octal (leading `0`) or hex (`0x` and at least one digit),
+/// the last part filling the remaining bytes; anything after white space is
+/// ignored. Written from the man page, independently of the crate's
+/// scanner, and compared with glibc 2.36's own `inet_aton` on two million
+/// random strings of digits, hex letters, `x`, dots and blanks (no
+/// difference) when it was written.
+fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let end = s.find(|c: char| c.is_ascii_whitespace()).unwrap_or(s.len());
+    let s = &s[..end];
+    let mut parts = Vec::new();
+    for part in s.split('.') {
+        let (digits, radix) =
+            if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+                (hex, 16)
+            } else if part.len() > 1 && part.starts_with('0') {
+                (&part[1..], 8)
+            } else {
+                (part, 10)
+            };
+        if part.is_empty()
+            || (radix == 16 && digits.is_empty())
+            || !digits.chars().all(|c| c.is_digit(radix))
+        {
+            return None;
+        }
+        let value = if digits.is_empty() {
+            0
+        } else {
+            u64::from_str_radix(digits, radix).ok()?
+        };
+        parts.push(value);
+    }
+    let (last, init) = parts.split_last()?;
+    if init.len() > 3 || init.iter().any(|&p| p > 255) {
+        return None;
+    }
+    let room = 8 * (4 - init.len() as u32);
+    if room < 64 && *last >= 1u64 << room {
+        return None;
+    }
+    let high = init.iter().fold(0u64, |acc, &p| (acc << 8) | p) << room;
+    u32::try_from(high | last).ok().map(Ipv4Addr::from)
+}
+
+/// Strings `inet_aton` may read, in every base and length.
+fn numeric_host() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        "[0-9]{1,4}",
+        "0[0-7]{1,4}",
+        "0[xX][0-9a-fA-F]{0,8}",
+        any::<u32>().prop_map(|n| n.to_string()),
+        any::<u32>().prop_map(|n| format!("0x{n:x}")),
+        any::<u8>().prop_map(|n| n.to_string()),
+    ];
+    (
+        proptest::collection::vec(part, 1..=5),
+        prop_oneof![Just(""), Just(".")],
+    )
+        .prop_map(|(parts, dot)| format!("{}{dot}", parts.join(".")))
 }
 
 /// Strings close to the host grammar, where the bugs would be.
@@ -88,6 +152,48 @@ proptest! {
             }
             Ok(_) => prop_assert!(false, "unknown host kind"),
             Err(_) => {}
+        }
+    }
+
+    #[test]
+    fn nothing_inet_aton_reads_as_another_address_passes(s in prop_oneof![numeric_host(), hostish()]) {
+        // Whatever glibc would connect to without asking DNS, `host` either
+        // refuses or accepts as exactly that address in canonical form.
+        if let Some(addr) = inet_aton(&s) {
+            match Host::parse(&s) {
+                Err(_) => {}
+                Ok(Host::Ip(ip)) => {
+                    prop_assert_eq!(ip, IpAddr::V4(addr), "{:?}", s);
+                    prop_assert_eq!(addr.to_string(), s.clone());
+                }
+                Ok(other) => prop_assert!(false, "{:?} accepted as {:?}, inet_aton reads {}", s, other, addr),
+            }
+        }
+        if let Some(addr) = inet_aton(&s) {
+            let public = addr.to_string() == s && AddressClass::of(IpAddr::V4(addr)).is_none();
+            prop_assert_eq!(public_host(&s).is_ok(), public, "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn accepted_email_domains_are_host_names_in_ascii_form(
+        local in "[a-z0-9.+-]{1,8}",
+        domain in prop_oneof![
+            "[a-z0-9.\\[\\]:, \"<>_-]{0,24}",
+            "[a-z0-9\u{FF0E}\u{3002}\u{FF3B}\u{FF3D}\u{AD}\u{200B}\u{A0}\u{FF10}-\u{FF19}.-]{0,24}",
+            any::<String>(),
+        ],
+    ) {
+        let address = format!("{local}@{domain}");
+        if check_email(&address).is_ok() {
+            let ascii = idna::domain_to_ascii(&domain).unwrap();
+            prop_assert!(HOST_NAME.is_match(&ascii), "{:?} -> {:?}", address, ascii);
+            prop_assert!(!ascii.ends_with('.') && ascii.contains('.'));
+            let last = ascii.rsplit('.').next().unwrap();
+            prop_assert!(!NUMBER.is_match(last), "{:?}", address);
+            prop_assert!(local.len() + 1 + ascii.len() <= 254);
+            let normal = opsguard_validate::normalize_email(&address).unwrap();
+            prop_assert_eq!(normal, format!("{local}@{ascii}"));
         }
     }
 

@@ -241,7 +241,7 @@ fn json_problems_become_field_errors_with_paths() {
         (format!(r#"{{"target":{{{T},"port":null}},"flags":[]}}"#), ("target.port", "invalid_type", "wrong JSON type, expected a port number from 1 to 65535")),
         (format!(r#"{{"target":{{{T},"group_id":null}},"flags":[]}}"#), ("target.group_id", "invalid_type", "wrong JSON type, expected i64")),
         (r#"{"target":{"name":"t","host":"h","platform":"linux","credential_id":1.5},"flags":[]}"#.into(), ("target.credential_id", "invalid_type", "wrong JSON type, expected i64")),
-        (r#"{"target":{"name":"t","host":"h","platform":["linux"],"credential_id":1},"flags":[]}"#.into(), ("target.platform", "invalid_type", "wrong JSON type")),
+        (r#"{"target":{"name":"t","host":"h","platform":["linux"],"credential_id":1},"flags":[]}"#.into(), ("target.platform", "invalid_type", "wrong JSON type, expected `linux` or `windows`")),
         (format!(r#"{{"target":{{{T},"is_admin":true}},"flags":[]}}"#), ("target.is_admin", "unknown_field", "unknown field")),
         (r#"{"target":{"name":"t","platform":"linux","credential_id":1},"flags":[]}"#.into(), ("target.host", "missing_field", "missing field")),
         (format!(r#"{{"target":{{{T}}}}}"#), ("flags", "missing_field", "missing field")),

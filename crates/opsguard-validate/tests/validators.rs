@@ -107,6 +107,22 @@ fn host_table() {
         ("例え.jp".into(), Err(Error::HostSyntax)),
         ("1.2.3".into(), Err(Error::HostSyntax)),
         ("01.2.3.4".into(), Err(Error::HostSyntax)),
+        // inet_aton's hex and mixed forms (the last label is a number).
+        ("0x7f000001".into(), Err(Error::HostSyntax)),
+        ("0X7F000001".into(), Err(Error::HostSyntax)),
+        ("127.0.0.0x1".into(), Err(Error::HostSyntax)),
+        ("0x7f.0x0.0x0.0x1".into(), Err(Error::HostSyntax)),
+        ("0177.0.0.0x1".into(), Err(Error::HostSyntax)),
+        ("127.0x1".into(), Err(Error::HostSyntax)),
+        ("0xa9fea9fe".into(), Err(Error::HostSyntax)),
+        ("169.254.169.0xfe".into(), Err(Error::HostSyntax)),
+        ("10.0x1".into(), Err(Error::HostSyntax)),
+        ("192.168.0x1.0x1".into(), Err(Error::HostSyntax)),
+        ("0x".into(), Err(Error::HostSyntax)),
+        ("example.0x".into(), Err(Error::HostSyntax)),
+        ("0x7f000001.".into(), Err(Error::HostSyntax)),
+        ("0xg.example".into(), hn("0xg.example")),
+        ("example.0xg".into(), hn("example.0xg")),
         ("[::1]".into(), Err(Error::HostSyntax)),
         ("fe80::1%eth0".into(), Err(Error::HostSyntax)),
         ("fe80::1%25eth0".into(), Err(Error::HostSyntax)),
@@ -180,6 +196,15 @@ fn email_table() {
         ),
         ("ops\0@example.com", Err(Error::EmailControl)),
         ("ops@example.com\u{85}", Err(Error::EmailControl)),
+        ("ops@exam\u{AD}ple.com", Err(Error::EmailControl)),
+        ("ops@exam\u{200B}ple.com", Err(Error::EmailControl)),
+        ("o\u{202E}ps@example.com", Err(Error::EmailControl)),
+        ("ops@foo[127.0.0.1]", Err(Error::EmailIpDomain)),
+        ("ops@\u{FF3B}127.0.0.1\u{FF3D}", Err(Error::EmailIpDomain)),
+        ("ops@x[::1]", Err(Error::EmailIpDomain)),
+        ("ops@0x7f000001", Err(Error::EmailIpDomain)),
+        ("ops@x.com, bcc v.example.org", Err(Error::EmailSyntax)),
+        ("ops@ｅｘａｍｐｌｅ.com", Ok(())),
     ];
     for (value, want) in rows {
         assert_eq!(check_email(value), *want, "{value:?}");
@@ -217,6 +242,12 @@ fn name_table() {
         ("a\u{2066}b", Err(Error::NameCharacters)),
         ("a\u{200F}b", Err(Error::NameCharacters)),
         ("a\u{2028}b", Err(Error::NameCharacters)),
+        ("\u{200B}", Err(Error::NameCharacters)),
+        ("\u{FEFF}", Err(Error::NameCharacters)),
+        ("\u{3164}", Err(Error::NameCharacters)),
+        ("web\u{AD}01", Err(Error::NameCharacters)),
+        (" ", Err(Error::NameBlank)),
+        ("\u{3000}\u{A0}", Err(Error::NameBlank)),
     ];
     for (value, want) in rows {
         assert_eq!(check_name(value), *want, "{value:?}");
