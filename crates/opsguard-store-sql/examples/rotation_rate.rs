@@ -69,7 +69,14 @@ async fn chain(
     let fam = FamilyId::new(family);
     let t0 = 1_700_000_000;
     store
-        .create(&NewFamily::new(fam.clone(), "bench", "j0", t0, t0 + 86_400))
+        .create(&NewFamily::new(
+            fam.clone(),
+            "bench",
+            "j0",
+            t0,
+            t0 + 86_400,
+            t0 + 86_400,
+        ))
         .await?;
     for i in 0..n {
         let rotation = Rotation::new(

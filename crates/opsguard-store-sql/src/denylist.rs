@@ -9,7 +9,9 @@ use crate::pool::on_pool;
 use crate::{SqlPool, SqlStoreError};
 
 /// Insert, or keep the later of the two expiries when the token is already
-/// denied (as the in-memory denylist does).
+/// denied (as the in-memory denylist does). The expiry is the entry's: the
+/// `until` of [`AccessDenylist::deny`], the token's `exp` plus the largest
+/// verifier leeway, not the bare `exp`.
 const DENY: &str = "\
 INSERT INTO opsguard_access_denylist AS d (issuer, jti, expires_at) VALUES ($1, $2, $3)
 ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = CASE
@@ -27,7 +29,10 @@ const PURGE: &str = "DELETE FROM opsguard_access_denylist WHERE expires_at <= $1
 ///
 /// `deny` is one upsert, so two instances denying the same token at once
 /// leave one row with the later expiry; `is_denied` is one indexed lookup
-/// that ignores entries whose token has expired.
+/// that ignores entries whose `until` has passed. The column `expires_at`
+/// holds that `until` ([`opsguard_token::denylist::deny_until`]: the
+/// token's `exp` + 5 minutes, so that no verifier's leeway outlives the
+/// entry).
 #[derive(Debug, Clone)]
 pub struct SqlDenylist {
     pool: SqlPool,
@@ -39,8 +44,9 @@ impl SqlDenylist {
         Self { pool: pool.into() }
     }
 
-    /// Delete entries with `expires_at <= now` ([`AccessDenylist::purge_expired`]
-    /// with this crate's error type).
+    /// Delete entries with `expires_at <= now`, i.e. whose `until` has
+    /// passed ([`AccessDenylist::purge_expired`] with this crate's error
+    /// type).
     ///
     /// # Errors
     ///
@@ -61,11 +67,11 @@ impl SqlDenylist {
 
 #[async_trait]
 impl AccessDenylist for SqlDenylist {
-    async fn deny(&self, issuer: &str, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn deny(&self, issuer: &str, jti: &str, until: i64) -> Result<(), StoreError> {
         on_pool!(&self.pool, |pool, driver| sqlx::query(DENY)
             .bind(issuer)
             .bind(jti)
-            .bind(expires_at)
+            .bind(until)
             .execute(pool)
             .await
             .map(drop)

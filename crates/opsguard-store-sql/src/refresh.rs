@@ -8,10 +8,13 @@ use crate::error::classify;
 use crate::pool::on_pool;
 use crate::{SqlPool, SqlStoreError};
 
+/// `$5` is the first token's expiry, already capped at `$6`, the family's
+/// absolute end (its maximum session length).
 const CREATE: &str = "\
 INSERT INTO opsguard_refresh_families
-    (family_id, user_id, current_jti, previous_jti, created_at, rotated_at, expires_at, revoked)
-VALUES ($1, $2, $3, NULL, $4, $4, $5, FALSE)";
+    (family_id, user_id, current_jti, previous_jti, created_at, rotated_at, expires_at,
+     max_expires_at, revoked)
+VALUES ($1, $2, $3, NULL, $4, $4, $5, $6, FALSE)";
 
 /// The whole decision table of [`RefreshStore::rotate`] in one statement.
 ///
@@ -21,27 +24,34 @@ VALUES ($1, $2, $3, NULL, $4, $4, $5, FALSE)";
 /// `now < rotated_at + grace_secs` without an overflowing addition).
 ///
 /// The `WHERE` clause admits only an active family, so no row comes back
-/// for a missing, revoked or expired one (`Inactive`). For an active one
-/// every `SET` expression reads the row as it was before the update (SQL
-/// semantics on both backends): the presented jti is current (rotate), or
-/// is the previous one within the grace window (rotate again, leaving
-/// `previous_jti` and `rotated_at`), or neither (revoke). `RETURNING
-/// revoked` tells the last case from the first two. `CASE WHEN` treats the
-/// `NULL` of a comparison with a `NULL` `previous_jti` as false.
+/// for a missing, revoked or expired one, or one past its absolute end
+/// (`Inactive`). For an active one every `SET` expression reads the row as
+/// it was before the update (SQL semantics on both backends): the presented
+/// jti is current (rotate), or is the previous one within the grace window
+/// (rotate again and clear `previous_jti`, so the grace is used once;
+/// `rotated_at` stays), or neither (revoke). The new expiry is the smaller
+/// of `$4` and `max_expires_at` (`CASE`, since SQLite has `MIN` and
+/// PostgreSQL `LEAST`). `RETURNING revoked` tells the last case from the
+/// first two. `CASE WHEN` treats the `NULL` of a comparison with a `NULL`
+/// `previous_jti` as false.
 const ROTATE: &str = "\
 UPDATE opsguard_refresh_families SET
     current_jti = CASE
         WHEN current_jti = $2 OR (previous_jti = $2 AND rotated_at > $6) THEN $3
         ELSE current_jti END,
-    previous_jti = CASE WHEN current_jti = $2 THEN current_jti ELSE previous_jti END,
+    previous_jti = CASE
+        WHEN current_jti = $2 THEN current_jti
+        WHEN previous_jti = $2 AND rotated_at > $6 THEN NULL
+        ELSE previous_jti END,
     rotated_at = CASE WHEN current_jti = $2 THEN $5 ELSE rotated_at END,
     expires_at = CASE
-        WHEN current_jti = $2 OR (previous_jti = $2 AND rotated_at > $6) THEN $4
+        WHEN current_jti = $2 OR (previous_jti = $2 AND rotated_at > $6) THEN
+            CASE WHEN $4 < max_expires_at THEN $4 ELSE max_expires_at END
         ELSE expires_at END,
     revoked = CASE
         WHEN current_jti = $2 OR (previous_jti = $2 AND rotated_at > $6) THEN FALSE
         ELSE TRUE END
-WHERE family_id = $1 AND NOT revoked AND expires_at > $5
+WHERE family_id = $1 AND NOT revoked AND expires_at > $5 AND max_expires_at > $5
 RETURNING revoked";
 
 const REVOKE_FAMILY: &str = "\
@@ -98,7 +108,8 @@ impl RefreshStore for SqlRefreshStore {
             .bind(family.user_id.as_str())
             .bind(family.jti.as_str())
             .bind(family.created_at)
-            .bind(family.expires_at)
+            .bind(family.expires_at.min(family.max_expires_at))
+            .bind(family.max_expires_at)
             .execute(pool)
             .await
             .map(drop)

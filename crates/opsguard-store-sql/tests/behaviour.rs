@@ -68,11 +68,14 @@ on_every_backend! {
     refresh_rotation_then_reuse_revokes_the_family => rotation_then_reuse;
     refresh_missing_expired_and_extended_families => missing_expired_and_extended;
     refresh_grace_window_accepts_one_late_retry => grace_window;
+    refresh_grace_window_is_single_use => grace_window_single_use;
     refresh_grace_window_ends_exactly_at_its_length => grace_window_boundary;
+    refresh_family_never_outlives_its_absolute_end => absolute_end;
     refresh_revoke_family_and_user => revoke_family_and_user;
     refresh_purge_deletes_expired_families_revoked_or_not => purge_families;
     refresh_duplicate_family_id_is_an_internal_error => duplicate_family;
     denylist_entries_expire_with_their_token => denylist_expiry;
+    denylist_keeps_a_token_denied_through_the_verifier_leeway => denylist_leeway;
     throttle_counts_slide_expire_and_clear => throttle_counters;
     throttle_ttl_beyond_representable_time_never_expires => throttle_no_expiry;
     throttle_flow_refuses_after_repeated_failures => throttle_flow;
@@ -83,9 +86,28 @@ fn family() -> FamilyId {
     FamilyId::new(unique("fam"))
 }
 
+/// A family far from its absolute end.
 async fn create(h: &Harness, fam: &FamilyId, user: &str, jti: &str, expires_at: i64) {
+    create_ending(h, fam, user, jti, expires_at, T0 + 30 * 86_400).await;
+}
+
+async fn create_ending(
+    h: &Harness,
+    fam: &FamilyId,
+    user: &str,
+    jti: &str,
+    expires_at: i64,
+    max_expires_at: i64,
+) {
     h.refresh
-        .create(&NewFamily::new(fam.clone(), user, jti, T0, expires_at))
+        .create(&NewFamily::new(
+            fam.clone(),
+            user,
+            jti,
+            T0,
+            expires_at,
+            max_expires_at,
+        ))
         .await
         .unwrap();
 }
@@ -158,7 +180,7 @@ async fn grace_window(h: &Harness) {
     create(h, &fam, "u1", "j1", T0 + 3600).await;
     assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 10, 30).await, Rotated);
     // The replaced token, once more within 30 s: a retry whose answer was
-    // lost. It rotates again; previous and rotated_at stay.
+    // lost. It rotates again; previous is cleared, rotated_at stays.
     assert_eq!(rotate(h, &fam, "j1", "j3", T0 + 39, 30).await, Rotated);
     // The retry's token j3 is now current: it rotates, and becomes the
     // previous token.
@@ -169,6 +191,54 @@ async fn grace_window(h: &Harness) {
         ReuseDetected
     );
     assert_eq!(rotate(h, &fam, "j4", "j6", T0 + 47, 30).await, Inactive);
+}
+
+async fn grace_window_single_use(h: &Harness) {
+    // A second retry of the same token, still within the window, is reuse.
+    let fam = family();
+    create(h, &fam, "u1", "j1", T0 + 3600).await;
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 10, 30).await, Rotated);
+    assert_eq!(rotate(h, &fam, "j1", "j3", T0 + 11, 30).await, Rotated);
+    assert_eq!(
+        rotate(h, &fam, "j1", "j4", T0 + 12, 30).await,
+        ReuseDetected
+    );
+    // The family is revoked: the first retry's token fails too.
+    assert_eq!(rotate(h, &fam, "j3", "j5", T0 + 13, 30).await, Inactive);
+
+    // The token the lost answer carried (j2) is no longer current after the
+    // retry: presenting it is reuse.
+    let fam = family();
+    create(h, &fam, "u1", "k1", T0 + 3600).await;
+    assert_eq!(rotate(h, &fam, "k1", "k2", T0 + 10, 30).await, Rotated);
+    assert_eq!(rotate(h, &fam, "k1", "k3", T0 + 11, 30).await, Rotated);
+    assert_eq!(
+        rotate(h, &fam, "k2", "k4", T0 + 12, 30).await,
+        ReuseDetected
+    );
+}
+
+async fn absolute_end(h: &Harness) {
+    // The store caps every expiry at the end recorded at creation, whatever
+    // the rotation asks for (here: now + 3600).
+    let fam = family();
+    create_ending(h, &fam, "u1", "j1", T0 + 100, T0 + 150).await;
+    assert_eq!(rotate(h, &fam, "j1", "j2", T0 + 90, 0).await, Rotated);
+    assert_eq!(rotate(h, &fam, "j2", "j3", T0 + 149, 0).await, Rotated);
+    assert_eq!(rotate(h, &fam, "j3", "j4", T0 + 150, 0).await, Inactive);
+    // Also through a grace retry.
+    let fam = family();
+    create_ending(h, &fam, "u1", "k1", T0 + 141, T0 + 150).await;
+    assert_eq!(rotate(h, &fam, "k1", "k2", T0 + 140, 30).await, Rotated);
+    assert_eq!(rotate(h, &fam, "k1", "k3", T0 + 145, 30).await, Rotated);
+    assert_eq!(rotate(h, &fam, "k3", "k4", T0 + 150, 30).await, Inactive);
+    // A first expiry beyond the end is capped at creation.
+    let fam = family();
+    create_ending(h, &fam, "u1", "m1", T0 + 500, T0 + 100).await;
+    assert_eq!(rotate(h, &fam, "m1", "m2", T0 + 100, 0).await, Inactive);
+    // Every stored expiry was capped, so all three are purged at the end.
+    assert_eq!(h.refresh.purge_expired(T0 + 149).await.unwrap(), 1);
+    assert_eq!(h.refresh.purge_expired(T0 + 150).await.unwrap(), 2);
 }
 
 async fn grace_window_boundary(h: &Harness) {
@@ -236,7 +306,14 @@ async fn duplicate_family(h: &Harness) {
     create(h, &fam, "u1", "j1", T0 + 100).await;
     let err = h
         .refresh
-        .create(&NewFamily::new(fam.clone(), "u2", "x", T0, T0 + 100))
+        .create(&NewFamily::new(
+            fam.clone(),
+            "u2",
+            "x",
+            T0,
+            T0 + 100,
+            T0 + 200,
+        ))
         .await
         .unwrap_err();
     assert!(!err.is_unavailable());
@@ -270,6 +347,62 @@ async fn denylist_expiry(h: &Harness) {
     assert_eq!(h.denylist.purge_expired(T0 + 150).await.unwrap(), 1);
     assert_eq!(h.denylist.purge_expired(T0 + 150).await.unwrap(), 0);
     assert!(h.denylist.is_denied(iss, &jti, T0 + 150).await.unwrap());
+}
+
+async fn denylist_leeway(h: &Harness) {
+    use opsguard_token::clock::ManualClock;
+    use opsguard_token::denylist::DenylistVerifier;
+    use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey, Subject, TokenError, Verifier};
+
+    let clock = Arc::new(ManualClock::new(T0));
+    let keys = KeySet::builder()
+        .primary(SigningKey::generate(Algorithm::Hs256).unwrap())
+        .build()
+        .unwrap();
+    let issuer = Issuer::builder(keys.clone(), "https://auth.example", "api")
+        .with_clock(clock.clone())
+        .build()
+        .unwrap();
+    let token = issuer.issue_access(&Subject::new("1", "alice")).unwrap();
+    let verifier = |leeway| {
+        DenylistVerifier::new(
+            Verifier::builder(keys.clone(), "https://auth.example", "api")
+                .with_clock(clock.clone())
+                .with_leeway(Duration::from_secs(leeway))
+                .build()
+                .unwrap(),
+            h.denylist.clone(),
+        )
+    };
+    let (strict, lenient) = (verifier(30), verifier(300));
+    let claims = strict.verify_access(token.expose_secret()).await.unwrap();
+    strict.deny(&claims).await.unwrap();
+    let exp = claims.expires_at();
+    for at in [exp, exp + 29] {
+        clock.set(at);
+        assert!(matches!(
+            strict.verify_access(token.expose_secret()).await,
+            Err(TokenError::Denied)
+        ));
+        assert_eq!(h.denylist.purge_expired(at).await.unwrap(), 0);
+    }
+    clock.set(exp + 299);
+    assert!(matches!(
+        lenient.verify_access(token.expose_secret()).await,
+        Err(TokenError::Denied)
+    ));
+    assert!(
+        h.denylist
+            .is_denied("https://auth.example", claims.jwt_id(), exp + 299)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !h.denylist
+            .is_denied("https://auth.example", claims.jwt_id(), exp + 300)
+            .await
+            .unwrap()
+    );
 }
 
 async fn throttle_counters(h: &Harness) {

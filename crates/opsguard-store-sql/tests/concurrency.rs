@@ -33,7 +33,14 @@ async fn one_winner_per_race(h: &Harness) {
     for round in 0..ROUNDS {
         let fam = FamilyId::new(unique("race"));
         h.refresh
-            .create(&NewFamily::new(fam.clone(), "u1", "j0", T0, T0 + 3600))
+            .create(&NewFamily::new(
+                fam.clone(),
+                "u1",
+                "j0",
+                T0,
+                T0 + 3600,
+                T0 + 7200,
+            ))
             .await
             .unwrap();
         let barrier = Arc::new(Barrier::new(TASKS));

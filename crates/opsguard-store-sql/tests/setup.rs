@@ -52,6 +52,123 @@ async fn table_names(pool: &SqlPool) -> Vec<String> {
     }
 }
 
+/// The first migration of this crate (the tables as released first), to
+/// test the upgrade to the later ones.
+fn first_migration(pool: &SqlPool) -> Migrator {
+    let all = match pool {
+        SqlPool::Sqlite(_) => sqlx::migrate!("migrations/sqlite"),
+        SqlPool::Postgres(_) => sqlx::migrate!("migrations/postgres"),
+        _ => panic!("unknown backend"),
+    };
+    let mut first = Migrator::with_migrations(all.iter().take(1).cloned().collect());
+    first.dangerous_set_table_name(MIGRATIONS_TABLE);
+    first
+}
+
+async fn execute(pool: &SqlPool, sql: &'static str) {
+    match pool {
+        SqlPool::Sqlite(pool) => {
+            sqlx::raw_sql(sql).execute(pool).await.unwrap();
+        }
+        SqlPool::Postgres(pool) => {
+            sqlx::raw_sql(sql).execute(pool).await.unwrap();
+        }
+        _ => panic!("unknown backend"),
+    }
+}
+
+async fn fetch_pairs(pool: &SqlPool, sql: &'static str) -> Vec<(String, i64)> {
+    match pool {
+        SqlPool::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await.unwrap(),
+        SqlPool::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await.unwrap(),
+        _ => panic!("unknown backend"),
+    }
+}
+
+/// Rows written under the first migration survive the second: a family
+/// gets an absolute end equal to its current expiry (so it is never
+/// extended), a denylist entry moves 300 s later (the largest verifier
+/// leeway), without overflowing for an entry at the largest time.
+async fn upgrade_keeps_rows_and_moves_them_safely(h: &Harness) {
+    let stores = h.sql_stores().unwrap();
+    let pool = stores.pool();
+    match pool {
+        SqlPool::Sqlite(p) => first_migration(pool).run(p).await.unwrap(),
+        SqlPool::Postgres(p) => first_migration(pool).run(p).await.unwrap(),
+        _ => panic!("unknown backend"),
+    }
+    execute(
+        pool,
+        "INSERT INTO opsguard_refresh_families \
+         (family_id, user_id, current_jti, previous_jti, created_at, rotated_at, expires_at, revoked) \
+         VALUES ('old', 'u', 'j1', NULL, 1700000000, 1700000000, 1700000100, FALSE); \
+         INSERT INTO opsguard_access_denylist (issuer, jti, expires_at) \
+         VALUES ('iss', 'a', 1700000900), ('iss', 'max', 9223372036854775807)",
+    )
+    .await;
+    stores.migrate().await.unwrap();
+    assert_eq!(
+        fetch_pairs(
+            pool,
+            "SELECT family_id, max_expires_at FROM opsguard_refresh_families"
+        )
+        .await,
+        [("old".to_owned(), 1_700_000_100)]
+    );
+    assert_eq!(
+        fetch_pairs(
+            pool,
+            "SELECT jti, expires_at FROM opsguard_access_denylist ORDER BY jti"
+        )
+        .await,
+        [
+            ("a".to_owned(), 1_700_001_200),
+            ("max".to_owned(), i64::MAX)
+        ]
+    );
+    // The old family still rotates until its old expiry, never beyond.
+    let next = opsguard_token::refresh::Rotation::new(
+        FamilyId::new("old"),
+        "j1",
+        "j2",
+        1_700_009_999,
+        1_700_000_050,
+        0,
+    );
+    assert_eq!(
+        h.refresh.rotate(&next).await.unwrap(),
+        opsguard_token::refresh::RotateOutcome::Rotated
+    );
+    let late = opsguard_token::refresh::Rotation::new(
+        FamilyId::new("old"),
+        "j2",
+        "j3",
+        1_700_009_999,
+        1_700_000_100,
+        0,
+    );
+    assert_eq!(
+        h.refresh.rotate(&late).await.unwrap(),
+        opsguard_token::refresh::RotateOutcome::Inactive
+    );
+}
+
+#[tokio::test]
+async fn sqlite_upgrade_keeps_rows_and_moves_them_safely() {
+    let h = Harness::sqlite_unmigrated().await;
+    upgrade_keeps_rows_and_moves_them_safely(&h).await;
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn postgres_upgrade_keeps_rows_and_moves_them_safely() {
+    let Some(h) = Harness::postgres_unmigrated("postgres_upgrade").await else {
+        return;
+    };
+    upgrade_keeps_rows_and_moves_them_safely(&h).await;
+    h.finish().await;
+}
+
 /// A service's own migrations, recorded in sqlx's default table.
 fn service_migrator() -> Migrator {
     Migrator::with_migrations(vec![Migration::new(
@@ -172,7 +289,14 @@ async fn an_unmigrated_database_is_a_fault_not_an_outage() {
     let stores = SqlStores::connect("sqlite::memory:").await.unwrap();
     let err = stores
         .refresh_store()
-        .create(&NewFamily::new(FamilyId::new("f"), "u", "j", T0, T0 + 1))
+        .create(&NewFamily::new(
+            FamilyId::new("f"),
+            "u",
+            "j",
+            T0,
+            T0 + 1,
+            T0 + 1,
+        ))
         .await
         .unwrap_err();
     assert!(!err.is_unavailable());
@@ -235,6 +359,7 @@ async fn purge_expired_covers_families_denylist_and_counters() {
             "u",
             "j",
             T0,
+            T0 + 5,
             T0 + 5,
         ))
         .await

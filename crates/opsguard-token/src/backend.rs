@@ -91,7 +91,12 @@ pub(crate) fn decoding_key_from_jwk(alg: Algorithm, jwk: &Jwk) -> Result<Decodin
             let bytes: [u8; 32] = x.as_slice().try_into().map_err(|_| INVALID_PUBLIC)?;
             let public =
                 ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| INVALID_PUBLIC)?;
-            if public.is_weak() || public.as_bytes() != &bytes {
+            // `from_bytes` decompresses `y` modulo p and keeps the input
+            // bytes as they were, so a non-canonical encoding (y ≥ p, or the
+            // sign bit set for x = 0) would pass and give the same point two
+            // thumbprints. Re-compressing the point yields its one canonical
+            // encoding (RFC 8032 §5.1.3 step 1 refuses y ≥ p).
+            if public.is_weak() || public.to_edwards().compress().to_bytes() != bytes {
                 return Err(INVALID_PUBLIC);
             }
             Ok(DecodingKey::from_ed_der(&bytes))

@@ -11,6 +11,12 @@
 //! claim set malformed (the CVE-2026-25537 class, where a time claim of the
 //! wrong type was treated as absent). RFC 7519 allows fractional
 //! `NumericDate`s; opsguard never issues them and refuses them.
+//!
+//! Required in every kind: `iss`, `sub` and `jti` (both non-empty), `aud`,
+//! `exp`, `iat` (RFC 9068 §2.2 makes `iat` and `jti` required for access
+//! tokens; opsguard requires them of every kind, since the lifetime caps are
+//! measured from `iat`) and `token_use`. `nbf` is optional. No member may
+//! appear twice, at any depth (module `json`).
 
 use std::fmt;
 
@@ -204,16 +210,11 @@ pub struct AccessClaims<C = NoCustomClaims> {
     pub(crate) exp: i64,
     #[serde(
         default,
-        deserialize_with = "present_integer",
+        deserialize_with = "crate::json::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub(crate) nbf: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "present_integer",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub(crate) iat: Option<i64>,
+    pub(crate) iat: i64,
     pub(crate) jti: String,
     pub(crate) token_use: TokenUse,
     pub(crate) username: String,
@@ -234,22 +235,20 @@ pub struct RefreshClaims {
     pub(crate) exp: i64,
     #[serde(
         default,
-        deserialize_with = "present_integer",
+        deserialize_with = "crate::json::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub(crate) nbf: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "present_integer",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub(crate) iat: Option<i64>,
+    pub(crate) iat: i64,
     pub(crate) jti: String,
     pub(crate) token_use: TokenUse,
     pub(crate) username: String,
     #[serde(default)]
     pub(crate) roles: Vec<String>,
     pub(crate) fam: FamilyId,
+    /// When the user logged in, which started the family (OpenID Connect
+    /// Core §2 `auth_time`): the family's absolute lifetime counts from it.
+    pub(crate) auth_time: i64,
 }
 
 /// The claims a service token carries: `sub` is the calling service, `aud`
@@ -263,16 +262,11 @@ pub struct ServiceClaims {
     pub(crate) exp: i64,
     #[serde(
         default,
-        deserialize_with = "present_integer",
+        deserialize_with = "crate::json::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub(crate) nbf: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "present_integer",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub(crate) iat: Option<i64>,
+    pub(crate) iat: i64,
     pub(crate) jti: String,
     pub(crate) token_use: TokenUse,
     #[serde(default)]
@@ -286,7 +280,9 @@ pub(crate) trait Registered: DeserializeOwned {
     fn aud(&self) -> &[String];
     fn exp(&self) -> i64;
     fn nbf(&self) -> Option<i64>;
-    fn iat(&self) -> Option<i64>;
+    fn iat(&self) -> i64;
+    fn sub(&self) -> &str;
+    fn jti(&self) -> &str;
     fn token_use(&self) -> TokenUse;
 }
 
@@ -306,8 +302,14 @@ macro_rules! registered_claims {
             fn nbf(&self) -> Option<i64> {
                 self.nbf
             }
-            fn iat(&self) -> Option<i64> {
+            fn iat(&self) -> i64 {
                 self.iat
+            }
+            fn sub(&self) -> &str {
+                &self.sub
+            }
+            fn jti(&self) -> &str {
+                &self.jti
             }
             fn token_use(&self) -> TokenUse {
                 self.token_use
@@ -346,9 +348,9 @@ macro_rules! registered_claims {
                 self.nbf
             }
 
-            /// `iat`: when the token was issued, when it says so.
+            /// `iat`: when the token was issued (required in every token).
             #[must_use]
-            pub fn issued_at(&self) -> Option<i64> {
+            pub fn issued_at(&self) -> i64 {
                 self.iat
             }
 
@@ -410,6 +412,14 @@ impl RefreshClaims {
         &self.fam
     }
 
+    /// `auth_time`: when the user logged in and the family started; the
+    /// family ends [`RefreshRotation`](crate::refresh::RefreshRotation)'s
+    /// maximum session length after it, however often it is rotated.
+    #[must_use]
+    pub fn authenticated_at(&self) -> i64 {
+        self.auth_time
+    }
+
     /// The identity the token was issued for.
     #[must_use]
     pub fn to_subject(&self) -> Subject {
@@ -417,10 +427,57 @@ impl RefreshClaims {
     }
 }
 
-/// A time claim that, when present, must be a JSON integer: `null` is not
-/// "absent".
-fn present_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    i64::deserialize(d).map(Some)
+/// The first name of [`RESERVED_CLAIMS`] that the custom-claims type `C`
+/// declares as a struct field, if any.
+///
+/// The registered claims are decoded into the claim set itself and never
+/// reach `C`, so such a field would always read as its default (`None` for an
+/// `Option`), silently, whatever the token says. The names come from serde:
+/// the field list a derived struct passes to `deserialize_struct` (after
+/// `rename`). Types that read members through a map, `flatten` or a manual
+/// implementation declare no list and are not checked; they never see a
+/// reserved member either.
+pub(crate) fn reserved_field<C: DeserializeOwned>() -> Option<&'static str> {
+    let mut fields: &'static [&'static str] = &[];
+    // The probe always fails once it has the list (or learns there is none).
+    let _ = C::deserialize(probe::Fields(&mut fields));
+    fields
+        .iter()
+        .copied()
+        .find(|field| RESERVED_CLAIMS.contains(field))
+}
+
+/// A deserializer that decodes nothing and records the field names of the
+/// struct asked of it.
+mod probe {
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::forward_to_deserialize_any;
+
+    pub(super) struct Fields<'a>(pub(super) &'a mut &'static [&'static str]);
+
+    impl<'de> Deserializer<'de> for Fields<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields recorded"))
+        }
+
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
 }
 
 /// `aud` as a string or an array of strings (RFC 7519 §4.1.3), serialized as
@@ -478,7 +535,7 @@ mod tests {
 
     #[test]
     fn time_claims_must_be_integers() {
-        assert!(access(&format!(r#"{{{BASE},"aud":"a","exp":10}}"#)).is_ok());
+        assert!(access(&format!(r#"{{{BASE},"aud":"a","exp":10,"iat":1}}"#)).is_ok());
         for exp in [
             r#""10""#,
             "true",
@@ -490,9 +547,9 @@ mod tests {
             "-1.0",
             "9223372036854775808",
         ] {
-            let json = format!(r#"{{{BASE},"aud":"a","exp":{exp}}}"#);
+            let json = format!(r#"{{{BASE},"aud":"a","exp":{exp},"iat":1}}"#);
             assert!(access(&json).is_err(), "exp {exp} accepted");
-            let json = format!(r#"{{{BASE},"aud":"a","exp":10,"nbf":{exp}}}"#);
+            let json = format!(r#"{{{BASE},"aud":"a","exp":10,"iat":1,"nbf":{exp}}}"#);
             assert!(access(&json).is_err(), "nbf {exp} accepted");
             let json = format!(r#"{{{BASE},"aud":"a","exp":10,"iat":{exp}}}"#);
             assert!(access(&json).is_err(), "iat {exp} accepted");
@@ -500,21 +557,56 @@ mod tests {
     }
 
     #[test]
+    fn iat_is_required() {
+        assert!(access(&format!(r#"{{{BASE},"aud":"a","exp":10,"iat":1}}"#)).is_ok());
+        assert!(access(&format!(r#"{{{BASE},"aud":"a","exp":10}}"#)).is_err());
+    }
+
+    #[test]
+    fn custom_types_declaring_a_reserved_claim_are_found() {
+        #[derive(Deserialize)]
+        struct Plain {
+            #[serde(rename = "tenant")]
+            _tenant: String,
+        }
+        #[derive(Deserialize)]
+        struct WithExp {
+            _scope: Option<String>,
+            #[serde(rename = "exp")]
+            _exp: Option<i64>,
+        }
+        #[derive(Deserialize)]
+        struct Renamed {
+            #[serde(rename = "roles")]
+            _r: Vec<String>,
+        }
+        assert_eq!(reserved_field::<NoCustomClaims>(), None);
+        assert_eq!(reserved_field::<Plain>(), None);
+        assert_eq!(reserved_field::<serde_json::Value>(), None);
+        assert_eq!(
+            reserved_field::<std::collections::HashMap<String, String>>(),
+            None
+        );
+        assert_eq!(reserved_field::<WithExp>(), Some("exp"));
+        assert_eq!(reserved_field::<Renamed>(), Some("roles"));
+    }
+
+    #[test]
     fn duplicate_claims_are_rejected() {
-        let json = format!(r#"{{{BASE},"aud":"a","exp":10,"exp":99999999999}}"#);
+        let json = format!(r#"{{{BASE},"aud":"a","iat":1,"exp":10,"exp":99999999999}}"#);
         assert!(access(&json).is_err());
     }
 
     #[test]
     fn audience_round_trips_as_string_or_array() {
-        let one = access(&format!(r#"{{{BASE},"aud":"a","exp":1}}"#)).unwrap();
+        let one = access(&format!(r#"{{{BASE},"aud":"a","exp":1,"iat":1}}"#)).unwrap();
         assert_eq!(one.audience(), ["a"]);
         assert!(
             serde_json::to_string(&one)
                 .unwrap()
                 .contains(r#""aud":"a""#)
         );
-        let two = access(&format!(r#"{{{BASE},"aud":["a","b"],"exp":1}}"#)).unwrap();
+        let two = access(&format!(r#"{{{BASE},"aud":["a","b"],"exp":1,"iat":1}}"#)).unwrap();
         assert_eq!(two.audience(), ["a", "b"]);
         assert!(
             serde_json::to_string(&two)
@@ -522,7 +614,7 @@ mod tests {
                 .contains(r#""aud":["a","b"]"#)
         );
         for bad in ["null", "7", r#"["a",7]"#, "{}"] {
-            assert!(access(&format!(r#"{{{BASE},"aud":{bad},"exp":1}}"#)).is_err());
+            assert!(access(&format!(r#"{{{BASE},"aud":{bad},"exp":1,"iat":1}}"#)).is_err());
         }
     }
 }

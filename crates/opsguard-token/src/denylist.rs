@@ -5,8 +5,17 @@
 //! denylist. A service that does wraps its [`Verifier`] in a
 //! [`DenylistVerifier`], whose `verify_access` checks the signature and
 //! claims first and asks the denylist only for tokens that are otherwise
-//! valid. Entries expire with their token (`exp`), so the list stays as
-//! small as the set of revoked, still-unexpired tokens.
+//! valid.
+//!
+//! An entry must outlive its token as *any* verifier sees it: a verifier
+//! accepts a token until `exp` plus its leeway, so an entry that lapsed at
+//! `exp` would let a denied token through again for the leeway. Entries
+//! therefore last until [`deny_until`]`(exp)` = `exp` + [`MAX_LEEWAY`]
+//! (5 minutes, the largest leeway any [`Verifier`] can be built with), so
+//! every verifier sharing the list, whatever its leeway, refuses the token
+//! until it would refuse it as expired anyway. The list stays as small as
+//! the set of revoked tokens that are unexpired or expired for less than
+//! 5 minutes.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,34 +25,59 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 
 use crate::claims::{AccessClaims, NoCustomClaims};
-use crate::verify::Verifier;
+use crate::clock::secs;
+use crate::verify::{MAX_LEEWAY, Verifier};
 use crate::{StoreError, TokenError};
+
+/// Until when a token whose `exp` is `exp` must stay denied: `exp` plus
+/// [`MAX_LEEWAY`] (saturating), the last second at which any verifier could
+/// still accept it. [`DenylistVerifier::deny`] passes this to
+/// [`AccessDenylist::deny`]; a caller of the trait should too.
+///
+/// ```
+/// use opsguard_token::denylist::deny_until;
+///
+/// assert_eq!(deny_until(1_700_000_000), 1_700_000_300);
+/// assert_eq!(deny_until(i64::MAX), i64::MAX);
+/// ```
+#[must_use]
+pub fn deny_until(exp: i64) -> i64 {
+    exp.saturating_add(secs(MAX_LEEWAY))
+}
 
 /// Where denied access tokens are remembered.
 ///
 /// Each operation must be atomic for its key; `deny` followed by
-/// `is_denied` of the same key from any instance must see the entry. A SQL
-/// table with primary key `(iss, jti)` or a Redis key `deny:{iss}:{jti}`
-/// with an expiry at `expires_at` both fit.
+/// `is_denied` of the same key from any instance must see the entry.
+///
+/// The store compares times only: the `until` it is given already includes
+/// the verifiers' leeway ([`deny_until`]: the token's `exp` plus
+/// [`MAX_LEEWAY`]), so an entry counts while `until > now` and may be
+/// deleted once `until <= now`. A SQL table with primary key `(iss, jti)`
+/// and a column `until`, or a Redis key `deny:{iss}:{jti}` set with
+/// `SET ... EXAT until` (expiring exactly at `until`, never at the token's
+/// bare `exp`), both fit.
 #[async_trait]
 pub trait AccessDenylist: Send + Sync + fmt::Debug {
-    /// Deny the token `(issuer, jti)` until `expires_at` (its `exp`).
-    /// Denying twice is not an error.
+    /// Deny the token `(issuer, jti)` until `until` ([`deny_until`] of its
+    /// `exp`, not the bare `exp`). Denying twice is not an error; the later
+    /// `until` wins.
     ///
     /// # Errors
     ///
     /// [`StoreError`] if the backend fails.
-    async fn deny(&self, issuer: &str, jti: &str, expires_at: i64) -> Result<(), StoreError>;
+    async fn deny(&self, issuer: &str, jti: &str, until: i64) -> Result<(), StoreError>;
 
-    /// Whether `(issuer, jti)` is denied at `now`. An entry whose
-    /// `expires_at <= now` no longer counts (its token has expired anyway).
+    /// Whether `(issuer, jti)` is denied at `now`: an entry counts while
+    /// `until > now`.
     ///
     /// # Errors
     ///
     /// [`StoreError`] if the backend fails.
     async fn is_denied(&self, issuer: &str, jti: &str, now: i64) -> Result<bool, StoreError>;
 
-    /// Delete entries with `expires_at <= now`; how many.
+    /// Delete entries with `until <= now` (no verifier accepts their token
+    /// any more); how many.
     ///
     /// # Errors
     ///
@@ -58,7 +92,7 @@ pub struct MemoryDenylist {
     entries: Mutex<Entries>,
 }
 
-/// `(iss, jti)` → `exp`.
+/// `(iss, jti)` → until when it is denied.
 type Entries = HashMap<(String, String), i64>;
 
 impl MemoryDenylist {
@@ -77,25 +111,25 @@ impl MemoryDenylist {
 
 #[async_trait]
 impl AccessDenylist for MemoryDenylist {
-    async fn deny(&self, issuer: &str, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn deny(&self, issuer: &str, jti: &str, until: i64) -> Result<(), StoreError> {
         let mut entries = self.lock()?;
         let entry = entries
             .entry((issuer.to_owned(), jti.to_owned()))
-            .or_insert(expires_at);
-        *entry = (*entry).max(expires_at);
+            .or_insert(until);
+        *entry = (*entry).max(until);
         Ok(())
     }
 
     async fn is_denied(&self, issuer: &str, jti: &str, now: i64) -> Result<bool, StoreError> {
         let entries = self.lock()?;
         let key = (issuer.to_owned(), jti.to_owned());
-        Ok(entries.get(&key).is_some_and(|&exp| exp > now))
+        Ok(entries.get(&key).is_some_and(|&until| until > now))
     }
 
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
         let mut entries = self.lock()?;
         let before = entries.len();
-        entries.retain(|_, exp| *exp > now);
+        entries.retain(|_, until| *until > now);
         Ok(u64::try_from(before.saturating_sub(entries.len())).unwrap_or(u64::MAX))
     }
 }
@@ -172,19 +206,25 @@ impl DenylistVerifier {
         Ok(claims)
     }
 
-    /// Deny the token these claims came from until it expires.
+    /// Deny the token these claims came from until no verifier can accept
+    /// it any more: [`deny_until`] of its `exp` (`exp` + [`MAX_LEEWAY`]).
     ///
     /// # Errors
     ///
     /// [`TokenError::Store`] if the denylist fails.
     pub async fn deny<C: Sync>(&self, claims: &AccessClaims<C>) -> Result<(), TokenError> {
         self.denylist
-            .deny(claims.issuer(), claims.jwt_id(), claims.expires_at())
+            .deny(
+                claims.issuer(),
+                claims.jwt_id(),
+                deny_until(claims.expires_at()),
+            )
             .await?;
         Ok(())
     }
 
-    /// Delete expired entries; how many.
+    /// Delete entries that no longer matter (denied until a time that has
+    /// passed); how many.
     ///
     /// # Errors
     ///

@@ -149,13 +149,16 @@ impl Issuer {
     ///
     /// # Errors
     ///
+    /// [`TokenError::Config`] if the subject's id is empty (it becomes
+    /// `sub`, which verification requires non-empty);
     /// [`TokenError::Signing`] if the backend fails to sign.
     pub fn issue_access(&self, subject: &Subject) -> Result<IssuedToken, TokenError> {
+        check_subject(subject)?;
         let claims = self.access_claims(subject, NoCustomClaims {}, self.clock.now());
         self.sign(
             TokenUse::Access,
             &claims,
-            claims.iat.unwrap_or(0),
+            claims.iat,
             claims.exp,
             claims.jti.clone(),
         )
@@ -168,22 +171,16 @@ impl Issuer {
     ///
     /// # Errors
     ///
-    /// [`TokenError::Config`] if `custom` is not such an object;
-    /// [`TokenError::Signing`] if the backend fails to sign.
+    /// [`TokenError::Config`] if `custom` is not such an object or the
+    /// subject's id is empty; [`TokenError::Signing`] if the backend fails
+    /// to sign.
     pub fn issue_access_with<C: Serialize>(
         &self,
         subject: &Subject,
         custom: &C,
     ) -> Result<IssuedToken, TokenError> {
         let custom = custom_object(custom)?;
-        let claims = self.access_claims(subject, custom, self.clock.now());
-        self.sign(
-            TokenUse::Access,
-            &claims,
-            claims.iat.unwrap_or(0),
-            claims.exp,
-            claims.jti.clone(),
-        )
+        self.issue_access_object(subject, Some(custom))
     }
 
     /// A service token: `service` (the caller, `sub`) may call `audience`
@@ -212,7 +209,7 @@ impl Issuer {
             aud: vec![audience.to_owned()],
             exp: now.saturating_add(self.service_ttl),
             nbf: Some(now),
-            iat: Some(now),
+            iat: now,
             jti: crate::random::id(),
             token_use: TokenUse::Service,
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
@@ -227,7 +224,8 @@ impl Issuer {
     }
 
     /// A verifier for this issuer's access tokens: same keys, issuer,
-    /// audience and clock, default leeway.
+    /// audience and clock, default leeway, and this issuer's access TTL as
+    /// the longest access-token lifetime it accepts.
     ///
     /// # Errors
     ///
@@ -240,6 +238,7 @@ impl Issuer {
             self.access_audience.clone(),
         )
         .with_clock(Arc::clone(&self.clock))
+        .with_max_access_ttl(Duration::from_secs(self.access_ttl.unsigned_abs()))
         .build()
     }
 
@@ -277,7 +276,7 @@ impl Issuer {
             aud: vec![self.access_audience.clone()],
             exp: now.saturating_add(self.access_ttl),
             nbf: Some(now),
-            iat: Some(now),
+            iat: now,
             jti: crate::random::id(),
             token_use: TokenUse::Access,
             username: subject.username().to_owned(),
@@ -286,25 +285,30 @@ impl Issuer {
         }
     }
 
-    /// The claims of the next refresh token of `family`, issued at `now`.
+    /// The claims of the next refresh token of `family`, issued at `now`
+    /// for a login at `auth_time`: valid for the refresh TTL, but never
+    /// past `session_end` (the family's absolute end).
     pub(crate) fn refresh_claims(
         &self,
         subject: &Subject,
         family: &FamilyId,
         now: i64,
+        auth_time: i64,
+        session_end: i64,
     ) -> RefreshClaims {
         RefreshClaims {
             iss: self.issuer.clone(),
             sub: subject.id().to_owned(),
             aud: vec![self.refresh_audience.clone()],
-            exp: now.saturating_add(self.refresh_ttl),
+            exp: now.saturating_add(self.refresh_ttl).min(session_end),
             nbf: Some(now),
-            iat: Some(now),
+            iat: now,
             jti: crate::random::id(),
             token_use: TokenUse::Refresh,
             username: subject.username().to_owned(),
             roles: subject.roles().to_vec(),
             fam: family.clone(),
+            auth_time,
         }
     }
 
@@ -312,7 +316,7 @@ impl Issuer {
         self.sign(
             TokenUse::Refresh,
             claims,
-            claims.iat.unwrap_or(0),
+            claims.iat,
             claims.exp,
             claims.jti.clone(),
         )
@@ -327,11 +331,12 @@ impl Issuer {
         match custom {
             None => self.issue_access(subject),
             Some(custom) => {
+                check_subject(subject)?;
                 let claims = self.access_claims(subject, custom, self.clock.now());
                 self.sign(
                     TokenUse::Access,
                     &claims,
-                    claims.iat.unwrap_or(0),
+                    claims.iat,
                     claims.exp,
                     claims.jti.clone(),
                 )
@@ -388,6 +393,17 @@ impl fmt::Debug for Issuer {
             .field("primary_kid", &self.keys.primary_kid())
             .finish_non_exhaustive()
     }
+}
+
+/// Refuse a subject whose id is empty: the token would carry `"sub":""`,
+/// which verification refuses.
+pub(crate) fn check_subject(subject: &Subject) -> Result<(), TokenError> {
+    if subject.id().is_empty() {
+        return Err(TokenError::Config {
+            reason: "subject id must not be empty",
+        });
+    }
+    Ok(())
 }
 
 /// `custom` as a JSON object without reserved names.
@@ -454,7 +470,11 @@ impl IssuerBuilder {
     }
 
     /// Refresh-token lifetime (default 14 days, at most 365 days). Each
-    /// rotation starts a new lifetime.
+    /// rotation starts a new lifetime, but no refresh token outlives its
+    /// family's maximum session length
+    /// ([`RefreshRotationBuilder::with_max_session`](crate::refresh::RefreshRotationBuilder::with_max_session),
+    /// default 30 days, at most 90), so a longer TTL than that has no
+    /// effect.
     pub fn with_refresh_ttl(mut self, ttl: Duration) -> Self {
         self.refresh_ttl = ttl;
         self

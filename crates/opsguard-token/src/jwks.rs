@@ -6,7 +6,10 @@
 //!
 //! * refused (the whole document is an error): more than
 //!   [`MAX_JWKS_BYTES`] or [`MAX_JWKS_KEYS`]; not JSON of the RFC 7517
-//!   shape; a symmetric (`oct`) key or any private member (`d`, `p`, …) —
+//!   shape; a member named twice in any object; a member it reads (`kty`,
+//!   `crv`, `x`, `y`, `alg`, `kid`, `use`, `key_ops`) that is `null` or of
+//!   the wrong type (`null` is never "absent"); a symmetric (`oct`) key or
+//!   any private member (`d`, `p`, …) —
 //!   a published set that holds secrets is a leak to fix, not to use; a key
 //!   whose `alg` contradicts its type or curve; an invalid point; an invalid
 //!   or duplicate `kid`;
@@ -28,6 +31,7 @@ use jsonwebtoken::jwk::{
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::TokenError;
+use crate::json::{is_object_without_duplicates, present};
 use crate::key::{Algorithm, KeySet, KeyState, VerifyingKey, is_valid_kid};
 
 /// The largest JWKS document [`KeySet::from_jwks_json`] reads, in bytes.
@@ -103,6 +107,8 @@ impl Serialize for Jwks {
 }
 
 /// The members of a JWK that import looks at; everything else is ignored.
+/// A member that is present must have its type (`"use": null` is an error,
+/// not an absent `use`).
 #[derive(Deserialize)]
 struct RawJwks {
     keys: Vec<RawJwk>,
@@ -111,19 +117,19 @@ struct RawJwks {
 #[derive(Deserialize)]
 struct RawJwk {
     kty: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     crv: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     x: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     y: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     alg: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     kid: Option<String>,
-    #[serde(default, rename = "use")]
+    #[serde(default, rename = "use", deserialize_with = "present")]
     use_: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     key_ops: Option<Vec<String>>,
     /// Private or symmetric members: their presence refuses the document.
     #[serde(flatten)]
@@ -150,9 +156,13 @@ impl KeySet {
                 reason: "document too large",
             });
         }
-        let raw: RawJwks = serde_json::from_slice(json).map_err(|_| TokenError::Jwks {
+        let not_a_set = || TokenError::Jwks {
             reason: "not a jwk set",
-        })?;
+        };
+        if !is_object_without_duplicates(json) {
+            return Err(not_a_set());
+        }
+        let raw: RawJwks = serde_json::from_slice(json).map_err(|_| not_a_set())?;
         if raw.keys.len() > MAX_JWKS_KEYS {
             return Err(TokenError::Jwks {
                 reason: "too many keys",
@@ -280,6 +290,77 @@ mod tests {
         let keys = KeySet::from_jwks_json(mixed.as_bytes()).unwrap();
         let kids: Vec<_> = keys.kids().collect();
         assert_eq!(kids, [("a", Algorithm::EdDsa, KeyState::VerifyOnly)]);
+    }
+
+    #[test]
+    fn null_or_mistyped_members_refuse_the_document() {
+        const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+        let base = format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{X}"}}]}}"#);
+        assert!(KeySet::from_jwks_json(base.as_bytes()).is_ok());
+        for extra in [
+            r#""use":null"#,
+            r#""key_ops":null"#,
+            r#""alg":null"#,
+            r#""kid":null"#,
+            r#""use":1"#,
+            r#""key_ops":"verify""#,
+            r#""key_ops":["verify",1]"#,
+            r#""alg":["EdDSA"]"#,
+            r#""kid":{}"#,
+        ] {
+            let json = format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{X}",{extra}}}]}}"#);
+            assert!(
+                matches!(
+                    KeySet::from_jwks_json(json.as_bytes()),
+                    Err(TokenError::Jwks {
+                        reason: "not a jwk set"
+                    })
+                ),
+                "{extra}"
+            );
+        }
+        for json in [
+            r#"{"keys":[{"kty":"OKP","crv":null,"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","alg":"EdDSA"}]}"#,
+            r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":null}]}"#,
+            r#"{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":null}]}"#,
+            r#"{"keys":[{"kty":null,"crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#,
+        ] {
+            assert!(
+                matches!(
+                    KeySet::from_jwks_json(json.as_bytes()),
+                    Err(TokenError::Jwks {
+                        reason: "not a jwk set"
+                    })
+                ),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_members_anywhere_refuse_the_document() {
+        const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+        for extra in [
+            r#""x5c":["a"],"x5c":["b"]"#,
+            r#""ext":true,"ext":false"#,
+            r#""meta":{"a":1,"a":2}"#,
+            r#""use":"sig","use":"enc""#,
+        ] {
+            let json = format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{X}",{extra}}}]}}"#);
+            assert!(
+                matches!(
+                    KeySet::from_jwks_json(json.as_bytes()),
+                    Err(TokenError::Jwks {
+                        reason: "not a jwk set"
+                    })
+                ),
+                "{extra}"
+            );
+        }
+        let json = format!(
+            r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{X}"}}],"extra":1,"extra":2}}"#
+        );
+        assert!(KeySet::from_jwks_json(json.as_bytes()).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod denylist;
 mod error;
 pub mod issue;
+mod json;
 pub mod jwks;
 pub mod key;
 mod random;

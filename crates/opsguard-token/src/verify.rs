@@ -6,12 +6,16 @@
 //!
 //! 1. size: more than [`MAX_TOKEN_BYTES`] → [`TooLarge`](TokenError::TooLarge),
 //!    before anything is split or decoded (CVE-2025-30204 class);
-//! 2. shape: exactly three `.`-separated segments, a base64url JSON header
-//!    without duplicate members → [`Malformed`](TokenError::Malformed);
+//! 2. shape: exactly three `.`-separated segments, a base64url JSON object
+//!    header in which no member (at any depth) appears twice, and whose
+//!    `alg`, `kid`, `typ` are strings when present (`null` is not absent)
+//!    → [`Malformed`](TokenError::Malformed);
 //! 3. `alg`: exactly the JOSE name of a supported algorithm; `none` in any
 //!    spelling fails here → [`UnsupportedAlgorithm`](TokenError::UnsupportedAlgorithm);
-//! 4. `crit`: any → [`CriticalHeader`](TokenError::CriticalHeader)
-//!    (RFC 7515 §4.1.11; opsguard understands no extension);
+//! 4. `crit`: present with any value, `null` and `[]` included →
+//!    [`CriticalHeader`](TokenError::CriticalHeader) (RFC 7515 §4.1.11:
+//!    opsguard understands no extension, and `crit` must not be empty or
+//!    anything but an array of names);
 //! 5. `kid`: present → [`MissingKeyId`](TokenError::MissingKeyId), in the
 //!    key set → [`UnknownKeyId`](TokenError::UnknownKeyId), not retired →
 //!    [`KeyRetired`](TokenError::KeyRetired);
@@ -20,11 +24,20 @@
 //! 7. the signature, with the key's cached decoding key →
 //!    [`SignatureInvalid`](TokenError::SignatureInvalid);
 //! 8. `typ` for the expected kind → [`TypeMismatch`](TokenError::TypeMismatch);
-//! 9. the claims decode into the kind's claim set (required claims present,
-//!    every claim of the right JSON type, no duplicate) →
-//!    [`ClaimsMalformed`](TokenError::ClaimsMalformed);
+//! 9. the claims are a JSON object in which no member (at any depth)
+//!    appears twice, and decode into the kind's claim set (required claims
+//!    present, every claim of the right JSON type, `sub` and `jti`
+//!    non-empty) → [`ClaimsMalformed`](TokenError::ClaimsMalformed);
 //! 10. `token_use`, `iss`, `aud`, then `exp`, `nbf`, `iat` against the clock
-//!     with leeway, then the lifetime cap of service tokens.
+//!     with leeway;
+//! 11. the lifetime cap of the kind, `exp − iat` at most the cap plus
+//!     leeway → [`LifetimeTooLong`](TokenError::LifetimeTooLong): access
+//!     tokens [`with_max_access_ttl`](VerifierBuilder::with_max_access_ttl)
+//!     (default [`MAX_ACCESS_TTL`], 1 day; [`Issuer::verifier`](crate::Issuer::verifier)
+//!     uses the issuer's own access TTL), service tokens
+//!     [`MAX_SERVICE_TTL`] (also at most that much left from now), refresh
+//!     tokens the rotation's maximum session length, counted from
+//!     `auth_time`.
 //!
 //! Steps 1–6 do no cryptography; only `alg`, `kid` and `crit` of the
 //! unauthenticated header are read before the signature is checked.
@@ -41,9 +54,13 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use crate::TokenError;
 use crate::claims::{
     AccessClaims, NoCustomClaims, RefreshClaims, Registered, ServiceClaims, TokenUse,
+    reserved_field,
 };
 use crate::clock::{Clock, SystemClock, secs};
+use crate::issue::MAX_ACCESS_TTL;
+use crate::json::{is_object_without_duplicates, present};
 use crate::key::{Entry, KeySet, KeyState};
+use crate::refresh::MAX_SESSION;
 
 /// The largest token accepted, in bytes (checked before any decoding).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -92,6 +109,11 @@ pub struct Verifier {
     issuer: String,
     audience: String,
     leeway: i64,
+    /// The longest `exp − iat` of an access token (seconds).
+    max_access_ttl: i64,
+    /// The longest `exp − auth_time` of a refresh token (seconds): the
+    /// rotation's maximum session length.
+    max_session: i64,
     clock: Arc<dyn Clock>,
 }
 
@@ -108,6 +130,8 @@ impl Verifier {
             issuer: issuer.into(),
             audience: audience.into(),
             leeway: DEFAULT_LEEWAY,
+            max_access_ttl: MAX_ACCESS_TTL,
+            max_session: MAX_SESSION,
             clock: Arc::new(SystemClock),
         }
     }
@@ -128,11 +152,20 @@ impl Verifier {
     /// The [`TokenError`] of the first check that fails (module docs); a
     /// custom claim that does not decode as `C` is
     /// [`ClaimsMalformed`](TokenError::ClaimsMalformed).
+    /// [`TokenError::Config`], for every token, if `C` is a struct with a
+    /// field named like a registered claim ([`RESERVED_CLAIMS`](crate::claims::RESERVED_CLAIMS),
+    /// for example `exp: Option<i64>`): the claim set keeps those members,
+    /// so such a field would silently always be empty.
     pub fn verify_access_with<C: DeserializeOwned>(
         &self,
         token: &str,
     ) -> Result<AccessClaims<C>, TokenError> {
-        self.verify_as(token)
+        if reserved_field::<C>().is_some() {
+            return Err(TokenError::Config {
+                reason: "custom claims type declares a reserved claim name",
+            });
+        }
+        self.verify_as(token, self.max_access_ttl)
     }
 
     /// Verify a service token meant for this verifier's audience.
@@ -140,21 +173,34 @@ impl Verifier {
     /// # Errors
     ///
     /// The [`TokenError`] of the first check that fails (module docs);
-    /// [`LifetimeTooLong`](TokenError::LifetimeTooLong) when it is valid for
-    /// more than [`MAX_SERVICE_TTL`] (plus leeway) from now.
+    /// [`LifetimeTooLong`](TokenError::LifetimeTooLong) when `exp − iat`
+    /// exceeds [`MAX_SERVICE_TTL`] plus leeway, or the token is still valid
+    /// for more than that from now.
     pub fn verify_service(&self, token: &str) -> Result<ServiceClaims, TokenError> {
-        let claims: ServiceClaims = self.verify_as(token)?;
+        let cap = secs(MAX_SERVICE_TTL);
+        let claims: ServiceClaims = self.verify_as(token, cap)?;
         let remaining = claims.exp.saturating_sub(self.clock.now());
-        if remaining > secs(MAX_SERVICE_TTL).saturating_add(self.leeway) {
+        if remaining > cap.saturating_add(self.leeway) {
             return Err(TokenError::LifetimeTooLong);
         }
         Ok(claims)
     }
 
     /// Verify a refresh token's JWT (not its state in a store: that is
-    /// [`RefreshRotation`](crate::refresh::RefreshRotation)'s job).
+    /// [`RefreshRotation`](crate::refresh::RefreshRotation)'s job), with
+    /// its family's absolute lifetime: `auth_time` no later than `iat`, and
+    /// `exp − auth_time` at most the maximum session length plus leeway.
     pub(crate) fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, TokenError> {
-        self.verify_as(token)
+        let claims: RefreshClaims = self.verify_as(token, self.max_session)?;
+        if claims.fam.as_str().is_empty() || claims.auth_time > claims.iat {
+            return Err(TokenError::ClaimsMalformed);
+        }
+        if claims.exp.saturating_sub(claims.auth_time)
+            > self.max_session.saturating_add(self.leeway)
+        {
+            return Err(TokenError::LifetimeTooLong);
+        }
+        Ok(claims)
     }
 
     /// The expected issuer.
@@ -173,7 +219,9 @@ impl Verifier {
         &self.clock
     }
 
-    fn verify_as<T: Registered>(&self, token: &str) -> Result<T, TokenError> {
+    /// Steps 1–11 for a token of kind `T` whose `exp − iat` may be at most
+    /// `max_lifetime` (plus leeway).
+    fn verify_as<T: Registered>(&self, token: &str, max_lifetime: i64) -> Result<T, TokenError> {
         let parts = Parts::split(token)?;
         let header = Header::decode(parts.header)?;
         let entry = self.key_for(&header)?;
@@ -193,12 +241,19 @@ impl Verifier {
         let payload = URL_SAFE_NO_PAD
             .decode(parts.payload)
             .map_err(|_| TokenError::ClaimsMalformed)?;
-        if !is_json_object(&payload) {
+        if !is_object_without_duplicates(&payload) {
             return Err(TokenError::ClaimsMalformed);
         }
         let claims: T =
             serde_json::from_slice(&payload).map_err(|_| TokenError::ClaimsMalformed)?;
+        if claims.sub().is_empty() || claims.jti().is_empty() {
+            return Err(TokenError::ClaimsMalformed);
+        }
         self.check_claims(&claims)?;
+        let lifetime = claims.exp().saturating_sub(claims.iat());
+        if lifetime > max_lifetime.saturating_add(self.leeway) {
+            return Err(TokenError::LifetimeTooLong);
+        }
         Ok(claims)
     }
 
@@ -241,10 +296,7 @@ impl Verifier {
         {
             return Err(TokenError::NotYetValid);
         }
-        if claims
-            .iat()
-            .is_some_and(|iat| iat > now.saturating_add(self.leeway))
-        {
+        if claims.iat() > now.saturating_add(self.leeway) {
             return Err(TokenError::IssuedInFuture);
         }
         Ok(())
@@ -257,6 +309,7 @@ impl fmt::Debug for Verifier {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("leeway", &self.leeway)
+            .field("max_access_ttl", &self.max_access_ttl)
             .field("keys", &self.keys.kids().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -270,6 +323,8 @@ pub struct VerifierBuilder {
     issuer: String,
     audience: String,
     leeway: Duration,
+    max_access_ttl: Duration,
+    max_session: Duration,
     clock: Arc<dyn Clock>,
 }
 
@@ -278,6 +333,24 @@ impl VerifierBuilder {
     /// [`DEFAULT_LEEWAY`], at most [`MAX_LEEWAY`]; whole seconds).
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
+        self
+    }
+
+    /// The longest lifetime (`exp − iat`) of an access token this verifier
+    /// accepts, plus leeway (default [`MAX_ACCESS_TTL`], 1 day, the longest
+    /// an [`Issuer`](crate::Issuer) issues; at most that; whole seconds).
+    /// Set it to the issuer's access TTL when you know it:
+    /// [`Issuer::verifier`](crate::Issuer::verifier) does.
+    pub fn with_max_access_ttl(mut self, ttl: Duration) -> Self {
+        self.max_access_ttl = ttl;
+        self
+    }
+
+    /// The maximum session length of refresh tokens (set by
+    /// [`RefreshRotation`](crate::refresh::RefreshRotation) for its own
+    /// verifier).
+    pub(crate) fn with_max_session(mut self, max_session: Duration) -> Self {
+        self.max_session = max_session;
         self
     }
 
@@ -291,8 +364,9 @@ impl VerifierBuilder {
     ///
     /// # Errors
     ///
-    /// [`TokenError::Config`] if the issuer or audience is empty or the
-    /// leeway exceeds [`MAX_LEEWAY`].
+    /// [`TokenError::Config`] if the issuer or audience is empty, the
+    /// leeway exceeds [`MAX_LEEWAY`], or the maximum access TTL is zero or
+    /// above [`MAX_ACCESS_TTL`].
     pub fn build(self) -> Result<Verifier, TokenError> {
         if self.issuer.is_empty() {
             return Err(TokenError::Config {
@@ -309,11 +383,18 @@ impl VerifierBuilder {
                 reason: "leeway must be at most 5 minutes",
             });
         }
+        if self.max_access_ttl.as_secs() == 0 || self.max_access_ttl > MAX_ACCESS_TTL {
+            return Err(TokenError::Config {
+                reason: "maximum access ttl must be 1 second to 1 day",
+            });
+        }
         Ok(Verifier {
             keys: self.keys,
             issuer: self.issuer,
             audience: self.audience,
             leeway: secs(self.leeway),
+            max_access_ttl: secs(self.max_access_ttl),
+            max_session: secs(self.max_session),
             clock: self.clock,
         })
     }
@@ -357,15 +438,18 @@ impl<'a> Parts<'a> {
 
 /// The header members read before the signature is verified, plus `typ`.
 /// Any other member is ignored (never used to find a key: `jwk`, `jku`,
-/// `x5u` and `x5c` are not trusted).
+/// `x5u` and `x5c` are not trusted), though it may not be duplicated.
+/// A member that is present must have its type: `"kid": null` is malformed,
+/// not a missing `kid`, and `crit` of any value (`null` included) counts as
+/// present.
 #[derive(Deserialize)]
 struct Header {
     alg: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     kid: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     typ: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     crit: Option<IgnoredAny>,
 }
 
@@ -374,18 +458,11 @@ impl Header {
         let json = URL_SAFE_NO_PAD
             .decode(segment)
             .map_err(|_| TokenError::Malformed)?;
-        if !is_json_object(&json) {
+        if !is_object_without_duplicates(&json) {
             return Err(TokenError::Malformed);
         }
         serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
     }
-}
-
-/// Whether `json` is (at most) a JSON object: serde's derived structs also
-/// accept an array of the fields in order, which neither a JOSE header nor a
-/// JWT claim set may be (RFC 7515 §4, RFC 7519 §7.2 step 10).
-fn is_json_object(json: &[u8]) -> bool {
-    json.trim_ascii_start().first() == Some(&b'{')
 }
 
 /// Whether header `typ` names the media type of `kind`: ASCII

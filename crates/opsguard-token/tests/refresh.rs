@@ -354,12 +354,26 @@ async fn memory_store_follows_the_decision_table() {
     let store = MemoryRefreshStore::new();
     let fam = FamilyId::new("fam-1");
     store
-        .create(&NewFamily::new(fam.clone(), "42", "j1", 100, 1_000))
+        .create(&NewFamily::new(
+            fam.clone(),
+            "42",
+            "j1",
+            100,
+            1_000,
+            100_000,
+        ))
         .await
         .unwrap();
     assert!(
         store
-            .create(&NewFamily::new(fam.clone(), "42", "j1", 100, 1_000))
+            .create(&NewFamily::new(
+                fam.clone(),
+                "42",
+                "j1",
+                100,
+                1_000,
+                100_000
+            ))
             .await
             .is_err()
     );
@@ -394,7 +408,7 @@ async fn memory_store_follows_the_decision_table() {
     // Expired families are inactive, then purged.
     let old = FamilyId::new("fam-2");
     store
-        .create(&NewFamily::new(old.clone(), "7", "k1", 0, 50))
+        .create(&NewFamily::new(old.clone(), "7", "k1", 0, 50, 100_000))
         .await
         .unwrap();
     let late = Rotation::new(old, "k1", "k2", 200, 50, 0);
@@ -428,12 +442,21 @@ async fn denied_access_tokens_fail_until_they_expire() {
             .verify_access(dropped.expose_secret())
             .is_ok()
     );
-    // The entry lives as long as the token.
+    // The entry outlives the token by the largest leeway a verifier may
+    // have (exp + 5 min), then it is purged.
     assert_eq!(verifier.purge_expired().await.unwrap(), 0);
-    clock.advance(Duration::from_secs(900));
+    clock.set(claims.expires_at() + 299);
+    assert!(
+        denylist
+            .is_denied(ISS, claims.jwt_id(), NOW + 900 + 299)
+            .await
+            .unwrap()
+    );
+    assert_eq!(verifier.purge_expired().await.unwrap(), 0);
+    clock.set(claims.expires_at() + 300);
     assert!(
         !denylist
-            .is_denied(ISS, claims.jwt_id(), NOW + 900)
+            .is_denied(ISS, claims.jwt_id(), NOW + 900 + 300)
             .await
             .unwrap()
     );

@@ -39,7 +39,7 @@ fn issued_access_token_round_trips_every_claim() {
     assert_eq!(claims.audience(), [AUD]);
     assert_eq!(claims.username(), "alice");
     assert_eq!(claims.roles(), ["operator", "auditor"]);
-    assert_eq!(claims.issued_at(), Some(NOW));
+    assert_eq!(claims.issued_at(), NOW);
     assert_eq!(claims.not_before(), Some(NOW));
     assert_eq!(claims.expires_at(), NOW + 900);
     assert_eq!(claims.jwt_id(), token.jwt_id());
@@ -131,8 +131,10 @@ fn issuer_kid(_: &Verifier, token: &str) -> String {
 fn exp_at_the_limits_of_i64() {
     let clock = clock();
     let verifier = verifier(&clock);
+    // A far exp is not "valid for ever": exp − iat exceeds the access-token
+    // lifetime cap (the subtraction saturates).
     let far = sign_test("at+jwt", &with(access_claims(), &json!({"exp": i64::MAX})));
-    assert_eq!(verifier.verify_access(&far).unwrap().expires_at(), i64::MAX);
+    assert_rejected(verifier.verify_access(&far), &TokenError::LifetimeTooLong);
     for exp in [-1, i64::MIN, 0] {
         let t = sign_test("at+jwt", &with(access_claims(), &json!({"exp": exp})));
         assert_rejected(verifier.verify_access(&t), &TokenError::Expired);
@@ -143,11 +145,15 @@ fn exp_at_the_limits_of_i64() {
     let t = sign_test("at+jwt", beyond.as_bytes());
     assert_rejected(verifier.verify_access(&t), &TokenError::ClaimsMalformed);
     // nbf and iat at the extremes never overflow.
+    let t = sign_test("at+jwt", &with(access_claims(), &json!({"nbf": i64::MIN})));
+    assert!(verifier.verify_access(&t).is_ok());
+    let t = sign_test("at+jwt", &with(access_claims(), &json!({"iat": i64::MIN})));
+    assert_rejected(verifier.verify_access(&t), &TokenError::LifetimeTooLong);
     let t = sign_test(
         "at+jwt",
-        &with(access_claims(), &json!({"nbf": i64::MIN, "iat": i64::MIN})),
+        &with(access_claims(), &json!({"exp": i64::MIN, "iat": i64::MAX})),
     );
-    assert!(verifier.verify_access(&t).is_ok());
+    assert_rejected(verifier.verify_access(&t), &TokenError::Expired);
     let t = sign_test("at+jwt", &with(access_claims(), &json!({"nbf": i64::MAX})));
     assert_rejected(verifier.verify_access(&t), &TokenError::NotYetValid);
 }
@@ -172,12 +178,15 @@ fn time_claims_honour_the_leeway_exactly() {
     assert!(verifier.verify_access(&iat).is_ok());
     let iat = sign_test("at+jwt", &with(access_claims(), &json!({"iat": NOW + 31})));
     assert_rejected(verifier.verify_access(&iat), &TokenError::IssuedInFuture);
-    // Absent nbf and iat are fine; null ones are not "absent".
+    // An absent nbf is fine, an absent iat is not (RFC 9068 §2.2); null
+    // ones are not "absent".
     let mut claims = access_claims();
     claims.remove("nbf");
-    claims.remove("iat");
     let t = sign_test("at+jwt", &serde_json::to_vec(&claims).unwrap());
     assert!(verifier.verify_access(&t).is_ok());
+    claims.remove("iat");
+    let t = sign_test("at+jwt", &serde_json::to_vec(&claims).unwrap());
+    assert_rejected(verifier.verify_access(&t), &TokenError::ClaimsMalformed);
     for field in ["nbf", "iat"] {
         let t = sign_test("at+jwt", &with(access_claims(), &json!({ field: null })));
         assert_rejected(verifier.verify_access(&t), &TokenError::ClaimsMalformed);

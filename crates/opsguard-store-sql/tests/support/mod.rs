@@ -87,10 +87,16 @@ impl Harness {
 
     /// This crate's stores on a fresh SQLite file (WAL, busy timeout).
     pub(crate) async fn sqlite() -> Self {
+        let h = Self::sqlite_unmigrated().await;
+        h.sql_stores().unwrap().migrate().await.unwrap();
+        h
+    }
+
+    /// [`sqlite`](Self::sqlite) before its migrations ran.
+    pub(crate) async fn sqlite_unmigrated() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("opsguard.db").display());
         let stores = SqlStores::connect(&url).await.unwrap();
-        stores.migrate().await.unwrap();
         Self::sql("sqlite", stores, Cleanup::Dir(dir))
     }
 
@@ -98,6 +104,13 @@ impl Harness {
     /// named by [`POSTGRES_URL_VAR`], or `None` (with a note) when it is
     /// not set.
     pub(crate) async fn postgres(test: &str) -> Option<Self> {
+        let h = Self::postgres_unmigrated(test).await?;
+        h.sql_stores().unwrap().migrate().await.unwrap();
+        Some(h)
+    }
+
+    /// [`postgres`](Self::postgres) before its migrations ran.
+    pub(crate) async fn postgres_unmigrated(test: &str) -> Option<Self> {
         let Ok(url) = std::env::var(POSTGRES_URL_VAR) else {
             eprintln!("{test}: skipped, {POSTGRES_URL_VAR} is not set (no PostgreSQL server)");
             return None;
@@ -117,7 +130,6 @@ impl Harness {
             .await
             .unwrap();
         let stores = SqlStores::new(pool);
-        stores.migrate().await.unwrap();
         Some(Self::sql(
             "postgres",
             stores,

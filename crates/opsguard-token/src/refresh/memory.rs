@@ -27,6 +27,7 @@ struct Family {
     previous_jti: Option<String>,
     rotated_at: i64,
     expires_at: i64,
+    max_expires_at: i64,
     revoked: bool,
 }
 
@@ -79,7 +80,8 @@ impl RefreshStore for MemoryRefreshStore {
                 current_jti: family.jti.clone(),
                 previous_jti: None,
                 rotated_at: family.created_at,
-                expires_at: family.expires_at,
+                expires_at: family.expires_at.min(family.max_expires_at),
+                max_expires_at: family.max_expires_at,
                 revoked: false,
             },
         );
@@ -91,24 +93,31 @@ impl RefreshStore for MemoryRefreshStore {
         let Some(family) = families.get_mut(&rotation.family) else {
             return Ok(RotateOutcome::Inactive);
         };
-        if family.revoked || family.expires_at <= rotation.now {
+        if family.revoked
+            || family.expires_at <= rotation.now
+            || family.max_expires_at <= rotation.now
+        {
             return Ok(RotateOutcome::Inactive);
         }
+        let next_expires_at = rotation.next_expires_at.min(family.max_expires_at);
         if family.current_jti == rotation.presented_jti {
             family.previous_jti = Some(std::mem::replace(
                 &mut family.current_jti,
                 rotation.next_jti.clone(),
             ));
             family.rotated_at = rotation.now;
-            family.expires_at = rotation.next_expires_at;
+            family.expires_at = next_expires_at;
             return Ok(RotateOutcome::Rotated);
         }
         let in_grace = rotation.grace_secs > 0
             && family.previous_jti.as_deref() == Some(rotation.presented_jti.as_str())
             && rotation.now < family.rotated_at.saturating_add(rotation.grace_secs);
         if in_grace {
+            // Single use: the replaced token is forgotten, so presenting it
+            // again is reuse.
+            family.previous_jti = None;
             family.current_jti.clone_from(&rotation.next_jti);
-            family.expires_at = rotation.next_expires_at;
+            family.expires_at = next_expires_at;
             return Ok(RotateOutcome::Rotated);
         }
         family.revoked = true;

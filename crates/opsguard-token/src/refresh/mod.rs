@@ -9,8 +9,36 @@
 //! log, while the client sees the same 401 as for any bad token.
 //!
 //! An optional grace window (default 0, off) accepts the token that was just
-//! rotated once more for a short time, for a client whose first answer was
-//! lost; only that immediately preceding token qualifies.
+//! rotated one more time, shortly after, for a client whose first answer was
+//! lost: only that immediately preceding token qualifies, and only once (the
+//! store forgets it in the same atomic step); a second retry is reuse.
+//!
+//! # Session length
+//!
+//! Each rotation issues a refresh token valid for the issuer's refresh TTL
+//! (14 days by default) from now: a family nobody uses for that long dies
+//! (the idle timeout). However often it is used, a family never outlives
+//! its *maximum session length* counted from the login (`auth_time`, default
+//! [`DEFAULT_MAX_SESSION`], 30 days; at most [`MAX_SESSION`]): every refresh
+//! token's `exp` is `min(now + refresh TTL, auth_time + max session)`, the
+//! store records the same limit when the family is created and never extends
+//! the family past it, and a token claiming a longer session is refused.
+//! The user then logs in again (OWASP Session Management Cheat Sheet,
+//! "absolute timeout"; ASVS 4.0 V3.3.2 asks for re-authentication at least
+//! every 30 days at level 1 and 12 hours at levels 2 and 3, after NIST SP
+//! 800-63B AAL1 and AAL2).
+//!
+//! # Roles are carried, not reloaded, by `rotate`
+//!
+//! **[`RefreshRotation::rotate`] issues the new access token with the
+//! `username` and `roles` of the presented refresh token**, that is, as they
+//! were at login. A user whose roles were reduced keeps the old roles for as
+//! long as the family lives. A service should rather call
+//! [`RefreshRotation::rotate_with`] with the user reloaded from its user
+//! store (and revoke the family of a deleted or disabled user):
+//! `opsguard-auth`'s refresh flow does exactly that (it reads the token's
+//! `sub` with [`inspect`](RefreshRotation::inspect), reloads the user by id,
+//! and rotates with the current roles).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -58,11 +86,19 @@ use crate::TokenError;
 use crate::claims::{FamilyId, RefreshClaims, Subject};
 use crate::clock::secs;
 use crate::error::ReuseDetected;
-use crate::issue::{IssuedToken, Issuer, custom_object};
+use crate::issue::{IssuedToken, Issuer, check_subject, custom_object};
 use crate::verify::Verifier;
 
 /// The longest grace window a rotation accepts.
 pub const MAX_GRACE: Duration = Duration::from_secs(60);
+
+/// The default maximum session length: a family ends 30 days after its
+/// login, however often it is rotated (the longest re-authentication
+/// interval ASVS 4.0 V3.3.2 allows, at level 1).
+pub const DEFAULT_MAX_SESSION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// The longest maximum session length a rotation accepts: 90 days.
+pub const MAX_SESSION: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 
 /// What a login or a refresh returns: an access token, the next refresh
 /// token, and the family they belong to.
@@ -109,6 +145,7 @@ pub struct RefreshRotation {
     verifier: Verifier,
     store: Arc<dyn RefreshStore>,
     grace: i64,
+    max_session: i64,
 }
 
 impl RefreshRotation {
@@ -118,6 +155,7 @@ impl RefreshRotation {
             issuer,
             store,
             grace: Duration::ZERO,
+            max_session: DEFAULT_MAX_SESSION,
         }
     }
 
@@ -127,7 +165,8 @@ impl RefreshRotation {
     /// # Errors
     ///
     /// [`TokenError::Store`] if the store fails (no token is returned then);
-    /// [`TokenError::Signing`] if signing fails.
+    /// [`TokenError::Signing`] if signing fails; [`TokenError::Config`] if
+    /// the subject's id is empty.
     pub async fn start(&self, subject: &Subject) -> Result<TokenPair, TokenError> {
         self.start_inner(subject, None).await
     }
@@ -153,9 +192,13 @@ impl RefreshRotation {
         subject: &Subject,
         custom: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<TokenPair, TokenError> {
+        check_subject(subject)?;
         let now = self.issuer.clock().now();
         let family = FamilyId::random();
-        let claims = self.issuer.refresh_claims(subject, &family, now);
+        let session_end = now.saturating_add(self.max_session);
+        let claims = self
+            .issuer
+            .refresh_claims(subject, &family, now, now, session_end);
         let refresh = self.issuer.sign_refresh(&claims)?;
         let access = self.issuer.issue_access_object(subject, custom)?;
         self.store
@@ -165,6 +208,7 @@ impl RefreshRotation {
                 claims.jti,
                 now,
                 claims.exp,
+                session_end,
             ))
             .await?;
         Ok(TokenPair {
@@ -177,13 +221,21 @@ impl RefreshRotation {
     /// Rotate `refresh_token`: a new pair for the identity (`sub`,
     /// `username`, `roles`) the refresh token carries.
     ///
+    /// **The roles are those of the presented token, i.e. as they were at
+    /// login**: a user whose roles were reduced since keeps the old ones
+    /// until the family ends. Services with a user store should call
+    /// [`rotate_with`](Self::rotate_with) with the user reloaded by the
+    /// token's `sub` (as `opsguard-auth`'s refresh flow does); see the
+    /// [module docs](self).
+    ///
     /// # Errors
     ///
     /// Any verification error of the token (see [`crate::verify`]);
-    /// [`TokenError::ReuseDetected`] if it had already been used (the family
-    /// is now revoked); [`TokenError::Revoked`] if its family is unknown,
-    /// revoked or expired in the store; [`TokenError::Store`] if the store
-    /// fails.
+    /// [`TokenError::Expired`] if its family has reached the maximum session
+    /// length; [`TokenError::ReuseDetected`] if it had already been used
+    /// (the family is now revoked); [`TokenError::Revoked`] if its family is
+    /// unknown, revoked or expired in the store; [`TokenError::Store`] if
+    /// the store fails.
     pub async fn rotate(&self, refresh_token: &str) -> Result<TokenPair, TokenError> {
         let claims = self.verifier.verify_refresh(refresh_token)?;
         let subject = claims.to_subject();
@@ -222,7 +274,17 @@ impl RefreshRotation {
         custom: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<TokenPair, TokenError> {
         let now = self.issuer.clock().now();
-        let next = self.issuer.refresh_claims(subject, &presented.fam, now);
+        let session_end = presented.auth_time.saturating_add(self.max_session);
+        if session_end <= now {
+            return Err(TokenError::Expired);
+        }
+        let next = self.issuer.refresh_claims(
+            subject,
+            &presented.fam,
+            now,
+            presented.auth_time,
+            session_end,
+        );
         // Sign before recording: if signing failed after the store had
         // rotated, the client would be left holding a used token.
         let refresh = self.issuer.sign_refresh(&next)?;
@@ -312,6 +374,7 @@ impl fmt::Debug for RefreshRotation {
             .field("issuer", &self.issuer)
             .field("store", &self.store)
             .field("grace", &self.grace)
+            .field("max_session", &self.max_session)
             .finish_non_exhaustive()
     }
 }
@@ -323,27 +386,54 @@ pub struct RefreshRotationBuilder {
     issuer: Issuer,
     store: Arc<dyn RefreshStore>,
     grace: Duration,
+    max_session: Duration,
 }
 
 impl RefreshRotationBuilder {
-    /// Accept the token a rotation just replaced for `grace` more (default
-    /// zero: off; at most [`MAX_GRACE`]). Only the immediately preceding
-    /// token of a family qualifies, and it yields a fresh pair.
+    /// Accept the token a rotation just replaced once more, within `grace`
+    /// of that rotation (default zero: off; at most [`MAX_GRACE`]). Only the
+    /// immediately preceding token of a family qualifies, only once, and it
+    /// yields a fresh pair. The refresh token the first presentation
+    /// produced is then no longer current: presenting it is reuse and
+    /// revokes the family.
     pub fn with_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
         self
     }
 
+    /// The maximum session length: no refresh token of a family is valid
+    /// after `max_session` from its login, however often the family is
+    /// rotated (default [`DEFAULT_MAX_SESSION`], 30 days; 1 second to
+    /// [`MAX_SESSION`], 90 days; whole seconds). Choose 12 hours for
+    /// applications at ASVS level 2 or 3.
+    ///
+    /// Lowering it applies to running families at once: a refresh token
+    /// whose `exp` lies beyond `auth_time` plus the new limit (plus leeway)
+    /// is refused with [`TokenError::LifetimeTooLong`], and its user logs
+    /// in again. Raising it never extends a running family past the limit
+    /// its store recorded at login.
+    pub fn with_max_session(mut self, max_session: Duration) -> Self {
+        self.max_session = max_session;
+        self
+    }
+
     /// The rotation. Refresh tokens are verified with the issuer's keys,
-    /// `iss`, refresh audience and clock, and the default leeway.
+    /// `iss`, refresh audience and clock, the default leeway, and the
+    /// maximum session length.
     ///
     /// # Errors
     ///
-    /// [`TokenError::Config`] if the grace window exceeds [`MAX_GRACE`].
+    /// [`TokenError::Config`] if the grace window exceeds [`MAX_GRACE`] or
+    /// the maximum session length is zero or exceeds [`MAX_SESSION`].
     pub fn build(self) -> Result<RefreshRotation, TokenError> {
         if self.grace > MAX_GRACE {
             return Err(TokenError::Config {
                 reason: "grace window must be at most 60 seconds",
+            });
+        }
+        if self.max_session.as_secs() == 0 || self.max_session > MAX_SESSION {
+            return Err(TokenError::Config {
+                reason: "maximum session length must be 1 second to 90 days",
             });
         }
         let verifier = Verifier::builder(
@@ -352,12 +442,14 @@ impl RefreshRotationBuilder {
             self.issuer.refresh_audience().to_owned(),
         )
         .with_clock(Arc::clone(self.issuer.clock()))
+        .with_max_session(self.max_session)
         .build()?;
         Ok(RefreshRotation {
             issuer: self.issuer,
             verifier,
             store: self.store,
             grace: secs(self.grace),
+            max_session: secs(self.max_session),
         })
     }
 }

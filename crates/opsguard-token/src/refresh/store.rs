@@ -13,8 +13,10 @@ use crate::claims::FamilyId;
 ///
 /// A family is one login's chain of refresh tokens. The store keeps, per
 /// family: the user id, the `jti` of the one current token, the `jti` of the
-/// token it replaced and when (for the grace window), the expiry, and
-/// whether the family is revoked. It never stores a token.
+/// token it replaced and when (for the grace window; cleared once the grace
+/// has been used), the expiry, the absolute end set at creation that the
+/// expiry never passes (the maximum session length), and whether the family
+/// is revoked. It never stores a token.
 ///
 /// # Atomicity (every implementation must give it)
 ///
@@ -26,8 +28,8 @@ use crate::claims::FamilyId;
 /// other operations must be atomic per family as well. Ways to get this:
 ///
 /// * in memory: one mutex around the map, held without an `.await`;
-/// * SQL: one conditional `UPDATE ... WHERE family_id = $1 AND revoked_at IS
-///   NULL AND expires_at > $now` whose `SET` uses `CASE` on
+/// * SQL: one conditional `UPDATE ... WHERE family_id = $1 AND NOT revoked
+///   AND expires_at > $now` whose `SET` uses `CASE` on
 ///   `current_jti = $presented` (and on the grace condition) and whose
 ///   `RETURNING` tells which branch ran; or `SELECT ... FOR UPDATE` and the
 ///   `UPDATE` in one transaction;
@@ -38,14 +40,18 @@ use crate::claims::FamilyId;
 ///
 /// | family state | presented `jti` | outcome | write |
 /// |---|---|---|---|
-/// | missing, revoked or `expires_at <= now` | any | [`Inactive`](RotateOutcome::Inactive) | none |
-/// | active | = current | [`Rotated`](RotateOutcome::Rotated) | current := next, previous := presented, rotated_at := now, expires_at := next_expires_at |
-/// | active, `grace_secs > 0` | = previous and `now < rotated_at + grace_secs` | [`Rotated`](RotateOutcome::Rotated) | current := next, expires_at := next_expires_at (previous and rotated_at unchanged) |
+/// | missing, revoked, `expires_at <= now` or `max_expires_at <= now` | any | [`Inactive`](RotateOutcome::Inactive) | none |
+/// | active | = current | [`Rotated`](RotateOutcome::Rotated) | current := next, previous := presented, rotated_at := now, expires_at := min(next_expires_at, max_expires_at) |
+/// | active, `grace_secs > 0` | = previous (not null) and `now < rotated_at + grace_secs` | [`Rotated`](RotateOutcome::Rotated) | current := next, **previous := null** (the grace is used up), expires_at := min(next_expires_at, max_expires_at); rotated_at unchanged |
 /// | active | anything else | [`ReuseDetected`](RotateOutcome::ReuseDetected) | revoked := true |
 ///
 /// Only tokens whose signature, issuer, audience and expiry were verified
 /// reach the store, so "anything else" means an older token of the family:
-/// a replay (RFC 9700 §4.14.2).
+/// a replay (RFC 9700 §4.14.2). Clearing `previous` in the grace row makes
+/// the grace single-use: a second retry of the same token, or two retries
+/// racing, find it neither current nor previous and revoke the family.
+/// `expires_at` never exceeds `max_expires_at`, whatever a caller passes
+/// as `next_expires_at`.
 #[async_trait]
 pub trait RefreshStore: Send + Sync + fmt::Debug {
     /// Record a new family whose current token is `family.jti`.
@@ -83,8 +89,9 @@ pub trait RefreshStore: Send + Sync + fmt::Debug {
     async fn revoke_user(&self, user_id: &str) -> Result<u64, StoreError>;
 
     /// Delete every family with `expires_at <= now`, revoked or not (its
-    /// tokens have expired, so it can never be presented again). Returns how
-    /// many were deleted.
+    /// tokens have expired, so it can never be presented again; since
+    /// `expires_at <= max_expires_at`, this includes every family past its
+    /// maximum session length). Returns how many were deleted.
     ///
     /// # Errors
     ///
@@ -106,6 +113,9 @@ pub struct NewFamily {
     pub created_at: i64,
     /// The first token's `exp`.
     pub expires_at: i64,
+    /// The family's absolute end (`created_at` plus the maximum session
+    /// length): no rotation moves `expires_at` past it.
+    pub max_expires_at: i64,
 }
 
 impl NewFamily {
@@ -116,6 +126,7 @@ impl NewFamily {
         jti: impl Into<String>,
         created_at: i64,
         expires_at: i64,
+        max_expires_at: i64,
     ) -> Self {
         Self {
             family,
@@ -123,6 +134,7 @@ impl NewFamily {
             jti: jti.into(),
             created_at,
             expires_at,
+            max_expires_at,
         }
     }
 }
@@ -137,12 +149,13 @@ pub struct Rotation {
     pub presented_jti: String,
     /// The `jti` of the token that replaces it.
     pub next_jti: String,
-    /// The replacement's `exp`: the family's new expiry.
+    /// The replacement's `exp`: the family's new expiry (the store caps it
+    /// at the family's `max_expires_at`).
     pub next_expires_at: i64,
     /// The current time (seconds since the epoch).
     pub now: i64,
-    /// How long after a rotation the token it replaced is still accepted
-    /// once more (a retry whose answer was lost); 0 disables it.
+    /// How long after a rotation the token it replaced is still accepted,
+    /// once (a retry whose answer was lost); 0 disables it.
     pub grace_secs: i64,
 }
 
