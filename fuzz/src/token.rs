@@ -49,24 +49,32 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
 /// Any bytes (as lossy UTF-8) given to the verifier as an access, service or
 /// refresh token are refused with an error or accepted with claims that
 /// satisfy every check: right issuer, audience and use, unexpired at
-/// [`NOW`]. Never a panic.
+/// [`NOW`], non-empty `sub` and `jti`, within the lifetime cap of the kind
+/// (access 1 day, service 5 minutes, refresh the 30-day session from
+/// `auth_time`, each plus the 30 s leeway). Never a panic.
 pub fn token_verify(data: &[u8]) {
+    const LEEWAY: i64 = 30;
     let text = String::from_utf8_lossy(data);
     let fx = &*FIXTURE;
     if let Ok(claims) = fx.verifier.verify_access(&text) {
         assert_eq!(claims.issuer(), ISS);
         assert!(claims.audience().iter().any(|a| a == AUD));
         assert_eq!(claims.token_use(), TokenUse::Access);
-        assert!(claims.expires_at() > NOW - 30);
+        assert!(claims.expires_at() > NOW - LEEWAY);
+        assert!(claims.expires_at() - claims.issued_at() <= 86_400 + LEEWAY);
+        assert!(!claims.subject().is_empty() && !claims.jwt_id().is_empty());
         assert!(text.len() <= opsguard_token::verify::MAX_TOKEN_BYTES);
     }
     if let Ok(claims) = fx.verifier.verify_service(&text) {
         assert_eq!(claims.token_use(), TokenUse::Service);
-        assert!(claims.expires_at() <= NOW + 330);
+        assert!(claims.expires_at() <= NOW + 300 + LEEWAY);
+        assert!(claims.expires_at() - claims.issued_at() <= 300 + LEEWAY);
     }
     if let Ok(claims) = fx.rotation.inspect(&text) {
         assert_eq!(claims.token_use(), TokenUse::Refresh);
         assert_eq!(claims.audience(), [ISS]);
+        assert!(claims.authenticated_at() <= claims.issued_at());
+        assert!(claims.expires_at() - claims.authenticated_at() <= 30 * 86_400 + LEEWAY);
     }
 }
 
