@@ -7,13 +7,15 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::FromRef;
-use opsguard::auth::{Authenticator, Throttle, ThrottlePolicy};
+use opsguard::auth::{Authenticator, Principal, Throttle, ThrottlePolicy};
 use opsguard::axum::OpsGuard;
 use opsguard::crypto::Keyring;
 use opsguard::password::AsyncHasher;
 use opsguard::rbac::{Policy, SharedPolicy};
-use opsguard::store_sql::SqlAuditLog;
+use opsguard::store_sql::{SqlAuditLog, SqlDenylist};
 use opsguard::token::Issuer;
+use opsguard::token::TokenError;
+use opsguard::token::denylist::{AccessDenylist as _, deny_until};
 use opsguard::token::refresh::RefreshRotation;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -41,6 +43,11 @@ pub(crate) struct AppState {
     pub(crate) hasher: Arc<AsyncHasher>,
     /// The audit log, shared with the login flow.
     pub(crate) audit: SqlAuditLog,
+    /// Access tokens refused before they expire (written at logout).
+    denylist: SqlDenylist,
+    /// The `iss` of the service's tokens: with the `jti`, the key of a
+    /// denied token.
+    token_issuer: Arc<str>,
 }
 
 /// How opsguard's extractors find the guard in the service's state.
@@ -96,7 +103,29 @@ impl AppState {
             keyring: Arc::new(keys.keyring),
             hasher,
             audit,
+            denylist: stores.denylist(),
+            token_issuer: Arc::from(config.issuer()),
         })
+    }
+
+    /// Whether the access token of `principal` was denied (at logout).
+    pub(crate) async fn is_denied(&self, principal: &Principal) -> Result<bool, opsguard::Error> {
+        self.denylist
+            .is_denied(&self.token_issuer, principal.token_id(), crate::db::now())
+            .await
+            .map_err(|err| TokenError::from(err).into())
+    }
+
+    /// Refuse the access token of `principal` from now until it expires.
+    pub(crate) async fn deny(&self, principal: &Principal) -> Result<(), opsguard::Error> {
+        self.denylist
+            .deny(
+                &self.token_issuer,
+                principal.token_id(),
+                deny_until(principal.expires_at()),
+            )
+            .await
+            .map_err(|err| TokenError::from(err).into())
     }
 
     /// The login, refresh and logout flows.

@@ -1,17 +1,20 @@
-//! `POST /auth/register` and `GET /profile`: a user's own account.
+//! `POST /auth/register`, `POST /auth/logout` and `GET /profile`: a user's
+//! own account.
 
 use axum::extract::State;
-use axum::response::IntoResponse;
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::response::{IntoResponse, Response};
 use opsguard::Success;
 use opsguard::auth::AuditKind;
-use opsguard::axum::{ApiError, ClientIp, Json, RequestId, ValidJson};
+use opsguard::axum::{ApiError, ClientIp, Json, RefreshRequest, RequestId, ValidJson};
 use opsguard::rbac::Resource;
 use opsguard::validate::types::RegisterUser;
 use serde::Serialize;
 
 use crate::accounts;
 use crate::app::AppState;
-use crate::db::users::{self, Role};
+use crate::db::users::Role;
 use crate::routes::caller::{Caller, client_event};
 use crate::routes::reply::{created, ok};
 
@@ -65,18 +68,37 @@ pub(crate) async fn profile(
     caller
         .require(&state, "profile:read", &Resource::new("profile"))
         .await?;
-    // A valid token of a user deleted since it was issued names nobody.
-    let user = users::find(&state.db, caller.id())
-        .await?
-        .ok_or_else(opsguard::Error::invalid_token)?;
+    // The account as stored now: the extractor has just read it.
+    let user = caller.user();
     Ok(ok(
         "profile",
         Profile {
             user_id: user.id,
-            username: user.username,
-            email: user.email,
+            username: user.username.clone(),
+            email: user.email.clone(),
             is_admin: user.role == Role::Admin.as_str(),
-            roles: caller.roles().to_vec(),
+            roles: vec![user.role.clone()],
         },
     ))
+}
+
+/// `POST /auth/logout`: `{"refresh_token"}` ends that session (opsguard's
+/// ready handler: the refresh family is revoked).
+///
+/// An access token sent with it (`Authorization: Bearer`) is refused from
+/// now on, until it expires: it is written to the access-token denylist,
+/// which every authenticated request consults. A missing, expired or
+/// invalid access token is no reason to refuse the logout: the session
+/// still ends.
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: ClientIp,
+    request_id: Option<RequestId>,
+    body: Json<RefreshRequest>,
+) -> Result<Response, ApiError> {
+    if let Ok(access) = state.guard.authenticate(headers.get_all(AUTHORIZATION)) {
+        state.deny(&access).await?;
+    }
+    opsguard::axum::logout(State(state.guard.clone()), client, request_id, body).await
 }

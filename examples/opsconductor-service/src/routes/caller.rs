@@ -3,21 +3,29 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use opsguard::auth::{AuditEvent, AuditKind, ClientInfo, Resource as AuditResource, record_or_log};
+use opsguard::auth::{
+    AuditEvent, AuditKind, ClientInfo, Principal, Resource as AuditResource, record_or_log,
+};
 use opsguard::axum::{ApiError, ClientIp, CurrentUser, RequestId};
 use opsguard::rbac::{ADMIN_ROLE, Resource, Subject};
 
 use crate::app::AppState;
+use crate::db::users::{self, User};
 
-/// The authenticated caller of a request: their verified token, their id and
-/// roles as the authorization policy sees them, and where the request came
-/// from (for the audit log).
+/// The authenticated caller of a request: the account their access token
+/// names, as it is stored now, their roles as the authorization policy sees
+/// them, and where the request came from (for the audit log).
 ///
 /// Extracting it is opsguard-axum's [`CurrentUser`] (401 without a valid
-/// access token) and [`ClientIp`].
+/// access token) and [`ClientIp`], then one indexed `SELECT` of the user,
+/// run alongside the access-token denylist lookup. A token whose user has
+/// been deleted, or which was denied at logout, is refused with the same
+/// 401 as an invalid one. The roles come from the `users` row, never from
+/// the token: a deleted or demoted administrator loses the role at their
+/// next request, not when their token expires.
 #[derive(Debug)]
 pub(crate) struct Caller {
-    user: CurrentUser,
+    user: User,
     subject: Subject,
     client: ClientInfo,
 }
@@ -26,8 +34,23 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let user = CurrentUser::from_request_parts(parts, state).await?;
-        let subject = user.principal().to_rbac_subject()?;
+        let token = CurrentUser::from_request_parts(parts, state).await?;
+        let principal = token.principal();
+        // A `sub` that is not a user id is refused here (401).
+        let id = principal.to_rbac_subject()?.id();
+        let (user, denied) = tokio::try_join!(
+            async {
+                users::find(&state.db, id)
+                    .await
+                    .map_err(opsguard::Error::from)
+            },
+            state.is_denied(principal),
+        )?;
+        let user = match user {
+            Some(user) if !denied => user,
+            _ => return Err(refuse(principal, denied).into()),
+        };
+        let subject = Subject::new(user.id, [user.role.as_str()]);
         let client = ClientIp::from_request_parts(parts, state)
             .await?
             .to_client_info(RequestId::from_parts(parts).as_ref());
@@ -39,6 +62,24 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The 401 of a verified access token that no longer names anyone (its
+/// user was deleted) or that was denied (its holder logged out): the same
+/// answer as for any invalid token, the reason in the debug log only.
+fn refuse(principal: &Principal, denied: bool) -> opsguard::Error {
+    let reason = if denied {
+        "token_denied"
+    } else {
+        "user_not_found"
+    };
+    tracing::debug!(
+        target: "opsguard::rejection",
+        reason,
+        user_id = principal.user_id(),
+        "access token refused"
+    );
+    opsguard::Error::invalid_token()
+}
+
 impl Caller {
     /// The caller's user id.
     pub(crate) fn id(&self) -> i64 {
@@ -47,12 +88,12 @@ impl Caller {
 
     /// The caller's username.
     pub(crate) fn username(&self) -> &str {
-        self.user.username()
+        &self.user.username
     }
 
-    /// The caller's roles.
-    pub(crate) fn roles(&self) -> &[String] {
-        self.user.roles()
+    /// The caller's account, as stored.
+    pub(crate) fn user(&self) -> &User {
+        &self.user
     }
 
     /// The caller as the authorization policy sees them.

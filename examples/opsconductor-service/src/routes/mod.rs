@@ -16,7 +16,7 @@ use axum::http::Request;
 use axum::routing::{delete, get, post};
 use opsguard::axum::{
     BodyLimitLayer, ErrorEnvelopeLayer, REQUEST_ID_HEADER, RequestIdLayer, SecurityHeadersLayer,
-    auth_router,
+    jwks, login, refresh,
 };
 use tower::ServiceBuilder;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -35,6 +35,13 @@ pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
         .route("/auth/register", post(account::register))
+        // Login, refresh and the JWKS: opsguard-axum's ready handlers.
+        // Logout is the ready one too, after the access token sent with
+        // it is denied.
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(account::logout))
+        .route("/.well-known/jwks.json", get(jwks))
         .route("/profile", get(account::profile))
         .route("/users", post(users::create).get(users::list))
         .route("/admin/users/{id}", delete(users::delete))
@@ -50,10 +57,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/credentials/{id}/reveal", post(credentials::reveal))
         .route("/targets", post(targets::create).get(targets::list))
         .route("/jobs", post(jobs::create).get(jobs::list))
-        .route("/jobs/{id}", delete(jobs::delete))
-        // POST /auth/login, /auth/refresh, /auth/logout and
-        // GET /.well-known/jwks.json: opsguard-axum's ready handlers.
-        .merge(auth_router());
+        .route("/jobs/{id}", delete(jobs::delete));
     api
         // One line per request at `info`: the span below, then status and
         // latency. Inside the layers below, so the request id is set.

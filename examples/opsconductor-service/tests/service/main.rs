@@ -18,4 +18,5 @@ mod refresh_race;
 mod rotate_keys;
 mod seed;
 mod signing_keys;
+mod stale_tokens;
 mod startup;

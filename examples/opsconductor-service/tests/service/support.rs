@@ -363,6 +363,7 @@ pub(crate) enum Database {
     Postgres(PgPool),
 }
 
+const UPDATE_ROLE: &str = "UPDATE users SET role = $1 WHERE id = $2";
 const SELECT_SEALED: &str = "SELECT password_sealed FROM credentials WHERE id = $1";
 const UPDATE_SEALED: &str = "UPDATE credentials SET password_sealed = $1 WHERE id = $2";
 
@@ -398,6 +399,28 @@ impl Database {
                 .rows_affected(),
             Self::Postgres(pool) => sqlx::query(UPDATE_SEALED)
                 .bind(sealed)
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap()
+                .rows_affected(),
+        };
+        assert_eq!(changed, 1);
+    }
+
+    /// Change the stored role of user `id` (`"admin"` or `"user"`), as an
+    /// operator editing the table would.
+    pub(crate) async fn set_role(&self, id: i64, role: &str) {
+        let changed = match self {
+            Self::Sqlite(pool) => sqlx::query(UPDATE_ROLE)
+                .bind(role)
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap()
+                .rows_affected(),
+            Self::Postgres(pool) => sqlx::query(UPDATE_ROLE)
+                .bind(role)
                 .bind(id)
                 .execute(pool)
                 .await
