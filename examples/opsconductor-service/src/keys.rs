@@ -12,7 +12,11 @@ use opsguard::token::{Algorithm, KeySet, SigningKey};
 use secrecy::ExposeSecret as _;
 
 use crate::config::KeyringSource;
-use crate::{Config, ServiceError};
+use crate::{Config, ServiceError, private_file};
+
+const JWT_KEY_FILE: &str = "OPSGUARD_JWT_KEY_FILE";
+const JWT_PREVIOUS_KEY_FILES: &str = "OPSGUARD_JWT_PREVIOUS_KEY_FILES";
+const JWT_RETIRED_KEY_FILES: &str = "OPSGUARD_JWT_RETIRED_KEY_FILES";
 
 /// The development JWT signing key, inside the development key directory.
 pub const DEV_JWT_KEY_FILE: &str = "jwt-signing-key.pem";
@@ -36,18 +40,32 @@ pub(crate) struct Keys {
 /// Load every key `config` names, generating development keys for those it
 /// does not (development only).
 pub(crate) fn load(config: &Config) -> Result<Keys, ServiceError> {
-    if config.is_production() {
-        refuse_dev_key_dir(config)?;
-    }
+    refuse_in_production(config)?;
     Ok(Keys {
         signing: signing_keys(config)?,
-        keyring: keyring(config)?,
+        keyring: read_keyring(config)?,
     })
 }
 
-/// The keyring alone, for `rotate-keys`.
+/// The keyring alone, for `rotate-keys`, with the same refusals in
+/// production as [`load`].
 pub(crate) fn keyring(config: &Config) -> Result<Keyring, ServiceError> {
+    refuse_in_production(config)?;
+    read_keyring(config)
+}
+
+/// In production, no configured key may live in the development key
+/// directory.
+fn refuse_in_production(config: &Config) -> Result<(), ServiceError> {
+    if config.is_production() {
+        refuse_dev_key_dir(config)?;
+    }
+    Ok(())
+}
+
+fn read_keyring(config: &Config) -> Result<Keyring, ServiceError> {
     match config.keyring() {
+        // opsguard-crypto refuses a keyring file group or others can read.
         KeyringSource::File(path) => Keyring::from_file(path)
             .map_err(|err| ServiceError::keys("read OPSGUARD_ENCRYPTION_KEYRING_FILE", err)),
         KeyringSource::Values { keys, primary } => {
@@ -64,24 +82,35 @@ pub(crate) fn keyring(config: &Config) -> Result<Keyring, ServiceError> {
 
 /// The signing key set: the primary key signs; previous keys still verify
 /// tokens they signed; retired keys are known and refused.
+///
+/// Each configured key file must be private (no access for group or
+/// others) in production, as opsguard-crypto requires of keyring files;
+/// elsewhere a looser file is only warned about.
 fn signing_keys(config: &Config) -> Result<KeySet, ServiceError> {
+    let production = config.is_production();
+    let configured = |path: &Path, setting: &'static str, action: &'static str| {
+        private_file::require_private(path, setting, production)?;
+        read_signing_key(path, action)
+    };
     let primary = match config.jwt_key_file() {
-        Some(path) => read_signing_key(path, "read OPSGUARD_JWT_KEY_FILE")?,
-        None if config.is_production() => {
+        Some(path) => configured(path, JWT_KEY_FILE, "read OPSGUARD_JWT_KEY_FILE")?,
+        None if production => {
             return Err(ServiceError::Production("set OPSGUARD_JWT_KEY_FILE"));
         }
         None => dev_signing_key(config.dev_key_dir())?,
     };
     let mut keys = KeySet::builder().primary(primary);
     for path in config.jwt_previous_key_files() {
-        keys = keys.verify_only(read_signing_key(
+        keys = keys.verify_only(configured(
             path,
+            JWT_PREVIOUS_KEY_FILES,
             "read OPSGUARD_JWT_PREVIOUS_KEY_FILES",
         )?);
     }
     for path in config.jwt_retired_key_files() {
-        keys = keys.retired(read_signing_key(
+        keys = keys.retired(configured(
             path,
+            JWT_RETIRED_KEY_FILES,
             "read OPSGUARD_JWT_RETIRED_KEY_FILES",
         )?);
     }

@@ -10,6 +10,7 @@ mod db;
 mod demo;
 mod error;
 mod keys;
+mod private_file;
 mod rotate;
 mod routes;
 

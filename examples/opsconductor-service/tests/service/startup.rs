@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
+use std::ops::ControlFlow;
+
 use opsconductor_service::{
-    Config, DEV_JWT_KEY_FILE, DEV_KEYRING_FILE, Environment, Service, ServiceError,
+    Config, DEV_JWT_KEY_FILE, DEV_KEYRING_FILE, Environment, Service, ServiceError, rotate_keys,
 };
 use opsguard::crypto::Keyring;
 use opsguard::token::{Algorithm, SigningKey};
@@ -28,11 +30,18 @@ fn config_in(dir: &Path) -> Config {
         .dangerous_with_fast_password_hashing()
 }
 
-/// Key files outside the development directory: a JWT key and a keyring.
+/// A new Ed25519 key in `path` with permission bits `mode`.
+fn jwt_key_file(path: &Path, mode: u32) {
+    let key = SigningKey::generate(Algorithm::EdDsa).unwrap();
+    std::fs::write(path, key.to_pkcs8_pem().unwrap().expose_secret()).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Key files outside the development directory, mode 0600: a JWT key and
+/// a keyring.
 fn real_keys(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let jwt = dir.join("jwt.pem");
-    let key = SigningKey::generate(Algorithm::EdDsa).unwrap();
-    std::fs::write(&jwt, key.to_pkcs8_pem().unwrap().expose_secret()).unwrap();
+    jwt_key_file(&jwt, 0o600);
     let keyring = dir.join("keyring");
     Keyring::generate(7).unwrap().write_file(&keyring).unwrap();
     (jwt, keyring)
@@ -146,6 +155,101 @@ async fn production_refuses_keys_from_the_development_directory() {
         let err = Service::new(&config).await.err();
         assert!(matches!(err, Some(ServiceError::Production(_))), "{err:?}");
     }
+}
+
+#[tokio::test]
+async fn rotate_keys_refuses_the_development_directory_in_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jwt, keyring) = real_keys(dir.path());
+    drop(Service::new(&config_in(dir.path())).await.unwrap());
+    let dev_keyring = dir.path().join("dev-keys").join(DEV_KEYRING_FILE);
+    let production = config_in(dir.path())
+        .with_environment(Environment::Production)
+        .with_jwt_key_file(&jwt);
+
+    let refused = rotate_keys(
+        &production.clone().with_keyring_file(&dev_keyring),
+        100,
+        |_| ControlFlow::Continue(()),
+    )
+    .await
+    .err();
+    assert!(
+        matches!(refused, Some(ServiceError::Production(_))),
+        "{refused:?}"
+    );
+    // The same command with a keyring of its own runs.
+    let done = rotate_keys(&production.with_keyring_file(&keyring), 100, |_| {
+        ControlFlow::Continue(())
+    })
+    .await
+    .unwrap();
+    assert!(done.complete);
+}
+
+#[tokio::test]
+async fn production_refuses_jwt_key_files_others_can_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jwt, keyring) = real_keys(dir.path());
+    let loose = dir.path().join("jwt-loose.pem");
+    jwt_key_file(&loose, 0o644);
+    let production = config_in(dir.path())
+        .with_environment(Environment::Production)
+        .with_keyring_file(&keyring);
+
+    let primary = Service::new(&production.clone().with_jwt_key_file(&loose))
+        .await
+        .err();
+    assert!(
+        matches!(
+            primary,
+            Some(ServiceError::Config {
+                setting: "OPSGUARD_JWT_KEY_FILE",
+                ..
+            })
+        ),
+        "{primary:?}"
+    );
+    let previous = Service::new(
+        &production
+            .clone()
+            .with_jwt_key_file(&jwt)
+            .with_jwt_previous_key_files(vec![loose.clone()]),
+    )
+    .await
+    .err();
+    assert!(
+        matches!(
+            previous,
+            Some(ServiceError::Config {
+                setting: "OPSGUARD_JWT_PREVIOUS_KEY_FILES",
+                ..
+            })
+        ),
+        "{previous:?}"
+    );
+
+    // Readable by the group only is still too loose; 0400 is fine.
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert!(
+        Service::new(&production.clone().with_jwt_key_file(&loose))
+            .await
+            .is_err()
+    );
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o400)).unwrap();
+    assert!(
+        Service::new(&production.with_jwt_key_file(&loose))
+            .await
+            .is_ok()
+    );
+
+    // Development only warns.
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(
+        Service::new(&config_in(dir.path()).with_jwt_key_file(&loose))
+            .await
+            .is_ok()
+    );
 }
 
 #[test]
