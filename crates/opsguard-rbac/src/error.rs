@@ -139,7 +139,8 @@ pub enum PolicyError {
     #[error("policy too large: more than {limit} {what}")]
     #[non_exhaustive]
     TooLarge {
-        /// `"resources"`, `"actions"` or `"roles"`.
+        /// `"resources"`, `"actions"`, `"roles"` or `"inherits entries"` (the
+        /// roles named in `inherits`, over all roles).
         what: &'static str,
         /// The limit.
         limit: usize,
@@ -207,37 +208,29 @@ impl fmt::Display for CyclePath<'_> {
 
 /// The policy text could not be read as a policy document.
 ///
-/// Its message names the problem and, for TOML, the line and column; the
-/// parser's own error is kept as [`source`](std::error::Error::source).
+/// Its message names the problem and, for TOML, the line and column. The
+/// message quotes the policy text (a misspelt key, say), so every character
+/// that Rust's `{:?}` escapes (controls such as LF, CR and ESC, bidi
+/// controls, line separators, zero-width characters) is shown as its Rust
+/// escape (`\n`, `\r`, `\u{1b}`, `\u{202e}`): the message is one line of
+/// visible text, and cannot forge a log line or drive a terminal.
+///
+/// Neither its `Debug` nor anything it keeps holds the policy text: the
+/// parser's own error, which carries a copy of the whole input, is dropped
+/// once the message and position are taken from it, so there is no
+/// [`source`](std::error::Error::source).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     message: String,
     position: Option<(usize, usize)>,
-    source: Box<TomlError>,
 }
-
-/// The TOML parser's error, kept private so `toml`'s types stay out of the
-/// public API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct TomlError(toml::de::Error);
-
-impl fmt::Display for TomlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.message())
-    }
-}
-
-impl std::error::Error for TomlError {}
 
 impl ParseError {
     /// A parse error of a TOML document `text`.
-    pub(crate) fn from_toml(err: toml::de::Error, text: &str) -> Self {
-        let position = err.span().map(|span| line_column(text, span.start));
-        let message = err.message().trim_end().replace('\n', "; ");
+    pub(crate) fn from_toml(err: &toml::de::Error, text: &str) -> Self {
         Self {
-            message,
-            position,
-            source: Box::new(TomlError(err)),
+            message: escape(err.message().trim_end()),
+            position: err.span().map(|span| line_column(text, span.start)),
         }
     }
 
@@ -255,6 +248,20 @@ impl ParseError {
     }
 }
 
+/// `message` as one line of visible text: every character that
+/// `char::escape_debug` escapes, except the quotes and the backslash,
+/// becomes that escape.
+fn escape(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        match c {
+            '\\' | '"' | '\'' => out.push(c),
+            _ => out.extend(c.escape_debug()),
+        }
+    }
+    out
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.position {
@@ -266,11 +273,7 @@ impl fmt::Display for ParseError {
     }
 }
 
-impl std::error::Error for ParseError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.source)
-    }
-}
+impl std::error::Error for ParseError {}
 
 /// The 1-based line and column (counted in characters) of byte `offset`.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -382,6 +385,21 @@ mod tests {
         assert_eq!(line_column(text, 6), (2, 3));
         assert_eq!(line_column(text, 7), (3, 1));
         assert_eq!(line_column(text, 100), (3, 2));
+    }
+
+    #[test]
+    fn escape_shows_hidden_characters_as_rust_escapes() {
+        assert_eq!(
+            escape("a\nb\r\tc\u{0}\u{1b}[2J\u{7f}\u{85}"),
+            r"a\nb\r\tc\0\u{1b}[2J\u{7f}\u{85}"
+        );
+        // Bidi controls, line and paragraph separators, zero-width characters.
+        assert_eq!(
+            escape("\u{202e}\u{2066}\u{200e}\u{61c}\u{2028}\u{2029}\u{200b}\u{feff}"),
+            r"\u{202e}\u{2066}\u{200e}\u{61c}\u{2028}\u{2029}\u{200b}\u{feff}"
+        );
+        // Visible text, quotes and backslashes stay as they are.
+        assert_eq!(escape(r#"`ké` "x" 'y' \z"#), r#"`ké` "x" 'y' \z"#);
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! Why a request was allowed or denied, for audit logs and tests.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::grant::{Grant, Target};
 use crate::policy::{decide, is_action_on, undeclared_action_reason};
 use crate::{Decision, DenyReason, Policy, Resource, Scope, Subject};
+
+/// At most this many grants are listed in [`Explanation::considered`]; the
+/// rest are only counted.
+pub(crate) const MAX_CONSIDERED: usize = 32;
 
 /// The reasoning behind a [`Decision`], from [`Policy::explain`].
 ///
@@ -16,11 +21,16 @@ use crate::{Decision, DenyReason, Policy, Resource, Scope, Subject};
 ///   considered grant "jobs:delete:own" of role "user"`
 /// * `deny: no role of the subject grants the action; roles not in the
 ///   policy: "Admin"`
+///
+/// A deny lists at most 32 considered grants, then says how many more there
+/// were (`…, and 11968 more`), so a policy with long inheritance chains
+/// cannot turn one audit record into megabytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanation {
     decision: Decision,
     rule: Option<Rule>,
     considered: Vec<Rule>,
+    considered_omitted: usize,
     unknown_roles: Vec<String>,
 }
 
@@ -37,12 +47,25 @@ impl Explanation {
         self.rule.as_ref()
     }
 
-    /// When denied: every grant of the subject's roles that covers the
-    /// action but whose scope the resource did not meet, in the order the
-    /// policy lists them. Empty when allowed.
+    /// When denied: the grants of the subject's roles that cover the
+    /// action but whose scope the resource did not meet, the first 32 of
+    /// them (see [`considered_omitted`](Self::considered_omitted)). Empty
+    /// when allowed.
+    ///
+    /// They come role by role in the order the subject holds its roles (each
+    /// role once), each role's own grants first and a role's grants always
+    /// before those of the roles it inherits from; within one role, in the
+    /// order written.
     #[must_use]
     pub fn considered(&self) -> &[Rule] {
         &self.considered
+    }
+
+    /// How many more grants were considered than
+    /// [`considered`](Self::considered) lists (0 unless it lists 32).
+    #[must_use]
+    pub const fn considered_omitted(&self) -> usize {
+        self.considered_omitted
     }
 
     /// The subject's roles that the policy does not declare (they grant
@@ -62,6 +85,9 @@ impl fmt::Display for Explanation {
                 for (i, rule) in self.considered.iter().enumerate() {
                     f.write_str(if i == 0 { "; considered " } else { ", " })?;
                     write!(f, "{rule}")?;
+                }
+                if self.considered_omitted > 0 {
+                    write!(f, ", and {} more", self.considered_omitted)?;
                 }
             }
         }
@@ -129,7 +155,9 @@ impl Policy {
     ///
     /// Slower than `authorize` (it walks the grants as written and
     /// allocates); call it where the explanation is recorded, not on every
-    /// request.
+    /// request. Its work grows with the number of roles and of grants the
+    /// subject's roles include, not faster; it allocates for at most 32
+    /// considered grants.
     ///
     /// ```
     /// use opsguard_rbac::{Policy, Resource, Subject};
@@ -151,12 +179,20 @@ impl Policy {
             decision: Decision::Allow,
             rule: None,
             considered: Vec::new(),
+            considered_omitted: 0,
             unknown_roles: Vec::new(),
         };
-        let mut held = Vec::new();
+        // Each held role once, so every (role, declared in, grant) below is
+        // met once: the considered grants need no search for duplicates.
+        let mut held: Vec<usize> = Vec::new();
+        let mut seen = HashSet::new();
         for role in subject.roles() {
             match self.role_index(role) {
-                Some(index) => held.push(index),
+                Some(index) => {
+                    if seen.insert(index) {
+                        held.push(index);
+                    }
+                }
                 None => explanation.unknown_roles.push(role.to_owned()),
             }
         }
@@ -177,8 +213,12 @@ impl Policy {
             let Some(decl) = self.roles.get(role) else {
                 continue;
             };
-            for &declaring in &decl.includes {
-                let Some(declaring) = self.roles.get(declaring as usize) else {
+            for &declaring in &self.explain_order {
+                let declaring = declaring as usize;
+                if !self.role_includes(role, declaring) {
+                    continue;
+                }
+                let Some(declaring) = self.roles.get(declaring) else {
                     continue;
                 };
                 for grant in declaring
@@ -186,21 +226,26 @@ impl Policy {
                     .iter()
                     .filter(|g| self.covers(g, action_index))
                 {
+                    let allows = decide(grant.scope.bit(), subject, resource).is_allowed();
+                    if !allows && explanation.considered.len() == MAX_CONSIDERED {
+                        mask |= grant.scope.bit();
+                        explanation.considered_omitted += 1;
+                        continue;
+                    }
                     let rule = Rule {
                         role: decl.name.to_string(),
                         declared_in: declaring.name.to_string(),
                         grant: grant.text.to_string(),
                         scope: grant.scope,
                     };
-                    if decide(grant.scope.bit(), subject, resource).is_allowed() {
+                    if allows {
                         explanation.rule = Some(rule);
                         explanation.considered.clear();
+                        explanation.considered_omitted = 0;
                         return explanation;
                     }
                     mask |= grant.scope.bit();
-                    if !explanation.considered.contains(&rule) {
-                        explanation.considered.push(rule);
-                    }
+                    explanation.considered.push(rule);
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! The compiled policy and the authorization check.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -16,6 +16,9 @@ pub(crate) const MAX_RESOURCES: usize = 1024;
 pub(crate) const MAX_ACTIONS: usize = 4096;
 /// At most this many roles.
 pub(crate) const MAX_ROLES: usize = 4096;
+/// At most this many `inherits` entries, all roles together: enough for
+/// 1024 roles that each inherit every other one before them (523,776).
+pub(crate) const MAX_INHERITS: usize = 1 << 19;
 
 /// A checked, compiled authorization policy.
 ///
@@ -30,7 +33,11 @@ pub(crate) const MAX_ROLES: usize = 4096;
 /// and wildcards into one table of scope bits per (role, action), so
 /// [`authorize`](Self::authorize) looks up the action and each role by
 /// length then bytes, reads one byte per role, allocates nothing, and
-/// answers in tens of nanoseconds. Limits: 1024 resources, 4096 actions, 4096 roles.
+/// answers in tens of nanoseconds. Limits: 1024 resources, 4096 actions,
+/// 4096 roles, and 524,288 `inherits` entries over all roles. Within them,
+/// loading takes time about proportional to the size of the document, plus
+/// one pass over the actions for each parent not already inherited through
+/// another parent.
 ///
 /// `Policy` is immutable, `Send` and `Sync`: share it in an `Arc`, or in a
 /// [`SharedPolicy`](crate::SharedPolicy) to replace it at runtime.
@@ -77,6 +84,13 @@ pub struct Policy {
     /// `scopes[role * actions.len() + action]`: the scope bits the role
     /// grants for the action, inheritance and wildcards included.
     pub(crate) scopes: Box<[u8]>,
+    /// One bit set per role: `includes[role * words + other / 64]` has bit
+    /// `other % 64` when `role` is `other` or inherits from it, directly or
+    /// not (`words` is `roles.len().div_ceil(64)`).
+    pub(crate) includes: Box<[u64]>,
+    /// Every role, each before all roles it inherits from: the order in
+    /// which [`explain`](Self::explain) walks a role's grants.
+    pub(crate) explain_order: Box<[u32]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,8 +114,6 @@ pub(crate) struct RoleDecl {
     pub(crate) inherits: Box<[u32]>,
     /// Own grants, as written.
     pub(crate) grants: Box<[Grant]>,
-    /// This role, then every role it inherits from, breadth first.
-    pub(crate) includes: Box<[u32]>,
 }
 
 impl Policy {
@@ -147,7 +159,7 @@ impl Policy {
     /// [`from_document`](Self::from_document).
     pub fn from_toml(text: &str) -> Result<Self, PolicyError> {
         let document: PolicyDocument = toml::from_str(text)
-            .map_err(|err| PolicyError::Parse(ParseError::from_toml(err, text)))?;
+            .map_err(|err| PolicyError::Parse(ParseError::from_toml(&err, text)))?;
         Self::from_document(document)
     }
 
@@ -165,6 +177,8 @@ impl Policy {
     /// unknown resource, verb, scope or inherited role, a wildcard other
     /// than `resource:*` and `*:*`, an inheritance cycle, or a policy over
     /// the size limits.
+    ///
+    /// Loading time is bounded by the size limits; see [`Policy`].
     pub fn from_document(document: PolicyDocument) -> Result<Self, PolicyError> {
         let PolicyDocument {
             resources: Entries(mut resources),
@@ -175,6 +189,14 @@ impl Policy {
         }
         if roles.len() > MAX_ROLES {
             return Err(too_large("roles", MAX_ROLES));
+        }
+        if roles
+            .iter()
+            .map(|(_, role)| role.inherits.len())
+            .sum::<usize>()
+            > MAX_INHERITS
+        {
+            return Err(too_large("inherits entries", MAX_INHERITS));
         }
         // Stable sorts keep duplicates next to each other, in input order.
         resources.sort_by(|a, b| a.0.cmp(&b.0));
@@ -189,10 +211,13 @@ impl Policy {
         );
 
         let names = check_role_names(&roles)?;
+        let by_name: HashMap<&str, u32> = names.iter().copied().zip(0u32..).collect();
         let mut decls = Vec::with_capacity(roles.len());
-        for (name, role) in &roles {
+        // `named_by[parent]`: the last role whose `inherits` named `parent`.
+        let mut named_by = vec![usize::MAX; names.len()];
+        for (index, (name, role)) in roles.iter().enumerate() {
             let grants = compile_grants(name, &role.grants, &resources)?;
-            let inherits = resolve_inherits(name, &role.inherits, &names)?;
+            let inherits = resolve_inherits(index, name, &role.inherits, &by_name, &mut named_by)?;
             decls.push((grants, inherits));
         }
         let parents: Vec<&[u32]> = decls.iter().map(|(_, p)| p.as_slice()).collect();
@@ -202,17 +227,15 @@ impl Policy {
                 .filter_map(|&i| names.get(i).map(|n| (*n).to_owned()))
                 .collect(),
         })?;
-        let scopes = flatten_scopes(&decls, &order, &resources, actions.len());
-        let includes: Vec<Box<[u32]>> = (0..names.len()).map(|i| includes(i, &parents)).collect();
         drop(parents);
+        let Flat { scopes, includes } = flatten(&decls, &order, &resources, actions.len());
+        let explain_order = order.iter().rev().map(|&role| index_u32(role)).collect();
         let role_table = NameTable::new(names.iter().zip(0u32..).map(|(n, i)| ((*n).into(), i)));
         let roles = names
             .iter()
             .zip(decls)
-            .zip(includes)
-            .map(|((name, (grants, inherits)), includes)| RoleDecl {
+            .map(|(name, (grants, inherits))| RoleDecl {
                 name: (*name).into(),
-                includes,
                 inherits: inherits.into(),
                 grants: grants.into(),
             })
@@ -224,6 +247,8 @@ impl Policy {
             roles,
             role_table,
             scopes: scopes.into(),
+            includes: includes.into(),
+            explain_order,
         })
     }
 
@@ -323,8 +348,7 @@ impl Policy {
         };
         subject.roles().any(|held| {
             self.role_index(held)
-                .and_then(|held| self.roles.get(held))
-                .is_some_and(|held| held.includes.iter().any(|&i| i as usize == wanted))
+                .is_some_and(|held| self.role_includes(held, wanted))
         })
     }
 
@@ -371,6 +395,15 @@ impl Policy {
     #[inline]
     pub(crate) fn role_index(&self, role: &str) -> Option<usize> {
         self.role_table.get(role)
+    }
+
+    /// Whether `role` is `other` or inherits from it, directly or not.
+    #[inline]
+    pub(crate) fn role_includes(&self, role: usize, other: usize) -> bool {
+        let words = self.roles.len().div_ceil(64);
+        self.includes
+            .get(role * words..(role + 1) * words)
+            .is_some_and(|set| has_bit(set, other))
     }
 
     fn role_name(&self, index: u32) -> Option<&str> {
@@ -606,28 +639,35 @@ fn index_u32(index: usize) -> u32 {
     u32::try_from(index).unwrap_or(u32::MAX)
 }
 
-/// Resolve the parents of `role` against the sorted role `names`.
+/// Resolve the parents of role `index` (named `role`) with the index of
+/// each role name. `named_by` is shared by all roles, resolved in increasing
+/// index order, so that a duplicate parent is found in constant time.
 fn resolve_inherits(
+    index: usize,
     role: &str,
     inherits: &[String],
-    names: &[&str],
+    names: &HashMap<&str, u32>,
+    named_by: &mut [usize],
 ) -> Result<Vec<u32>, PolicyError> {
     let mut parents = Vec::with_capacity(inherits.len());
     for parent in inherits {
-        let Ok(index) = names.binary_search(&parent.as_str()) else {
+        let Some(&found) = names.get(parent.as_str()) else {
             return Err(PolicyError::UnknownRole {
                 role: role.to_owned(),
                 inherits: parent.clone(),
             });
         };
-        let index = index_u32(index);
-        if parents.contains(&index) {
+        let Some(named) = named_by.get_mut(found as usize) else {
+            continue;
+        };
+        if *named == index {
             return Err(PolicyError::DuplicateInherit {
                 role: role.to_owned(),
                 inherits: parent.clone(),
             });
         }
-        parents.push(index);
+        *named = index;
+        parents.push(found);
     }
     Ok(parents)
 }
@@ -702,42 +742,46 @@ fn topological_order(parents: &[&[u32]]) -> Result<Vec<usize>, Vec<usize>> {
     Ok(order)
 }
 
-/// Every role `role` includes: itself, then its ancestors breadth first.
-fn includes(role: usize, parents: &[&[u32]]) -> Box<[u32]> {
-    let mut seen = vec![false; parents.len()];
-    let mut out = vec![index_u32(role)];
-    if let Some(s) = seen.get_mut(role) {
-        *s = true;
-    }
-    let mut next = 0;
-    while let Some(&current) = out.get(next) {
-        next += 1;
-        for &parent in parents.get(current as usize).copied().unwrap_or_default() {
-            if let Some(s) = seen.get_mut(parent as usize)
-                && !*s
-            {
-                *s = true;
-                out.push(parent);
-            }
-        }
-    }
-    out.into()
+/// What loading flattens inheritance into.
+struct Flat {
+    /// [`Policy::scopes`].
+    scopes: Vec<u8>,
+    /// [`Policy::includes`].
+    includes: Vec<u64>,
 }
 
 /// The scope bits of every (role, action), inheritance and wildcards
-/// flattened. `order` lists every role after the roles it inherits from.
-fn flatten_scopes(
+/// flattened, and the roles each role includes. `order` lists every role
+/// after the roles it inherits from.
+///
+/// Each role starts from its own grants and takes over the finished rows of
+/// its parents, latest in `order` first: a parent that an earlier-taken one
+/// already inherits is skipped, so a role that names all its ancestors costs
+/// no more than one that names only the nearest.
+fn flatten(
     decls: &[(Vec<Grant>, Vec<u32>)],
     order: &[usize],
     resources: &[ResourceDecl],
     actions: usize,
-) -> Vec<u8> {
+) -> Flat {
+    let words = decls.len().div_ceil(64);
     let mut scopes = vec![0u8; decls.len() * actions];
+    let mut includes = vec![0u64; decls.len() * words];
+    let mut position = vec![0usize; decls.len()];
+    for (at, &role) in order.iter().enumerate() {
+        if let Some(p) = position.get_mut(role) {
+            *p = at;
+        }
+    }
+    let mut row = vec![0u8; actions];
+    let mut set = vec![0u64; words];
+    let mut parents_by_position: Vec<u32> = Vec::new();
     for &role in order {
         let Some((grants, parents)) = decls.get(role) else {
             continue;
         };
-        let mut row = vec![0u8; actions];
+        row.fill(0);
+        set.fill(0);
         for grant in grants {
             let range = match grant.target {
                 Target::Everything => 0..actions,
@@ -751,8 +795,24 @@ fn flatten_scopes(
                 *bits |= grant.scope.bit();
             }
         }
-        for &parent in parents {
-            let start = parent as usize * actions;
+        set_bit(&mut set, role);
+        parents_by_position.clear();
+        parents_by_position.extend_from_slice(parents);
+        parents_by_position.sort_unstable_by_key(|&p| {
+            std::cmp::Reverse(position.get(p as usize).copied().unwrap_or(0))
+        });
+        for &parent in &parents_by_position {
+            let parent = parent as usize;
+            if has_bit(&set, parent) {
+                continue;
+            }
+            let start = parent * words;
+            if let Some(inherited) = includes.get(start..start + words) {
+                for (word, inherited) in set.iter_mut().zip(inherited) {
+                    *word |= inherited;
+                }
+            }
+            let start = parent * actions;
             if let Some(inherited) = scopes.get(start..start + actions) {
                 for (bits, inherited) in row.iter_mut().zip(inherited) {
                     *bits |= inherited;
@@ -763,6 +823,21 @@ fn flatten_scopes(
         if let Some(slot) = scopes.get_mut(start..start + actions) {
             slot.copy_from_slice(&row);
         }
+        let start = role * words;
+        if let Some(slot) = includes.get_mut(start..start + words) {
+            slot.copy_from_slice(&set);
+        }
     }
-    scopes
+    Flat { scopes, includes }
+}
+
+fn set_bit(set: &mut [u64], bit: usize) {
+    if let Some(word) = set.get_mut(bit / 64) {
+        *word |= 1 << (bit % 64);
+    }
+}
+
+fn has_bit(set: &[u64], bit: usize) -> bool {
+    set.get(bit / 64)
+        .is_some_and(|word| word >> (bit % 64) & 1 == 1)
 }

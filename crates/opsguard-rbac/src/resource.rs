@@ -54,6 +54,10 @@ impl<'a> Resource<'a> {
     }
 
     /// The existing object `id` of `kind`, owned by user `owner`.
+    ///
+    /// `owner` is the row's real owner id. For a row without an owner, use
+    /// `Resource::new(kind).with_id(id)`: never stand in `0` or another
+    /// made-up id, which would make that user the owner.
     #[must_use]
     pub const fn owned(kind: &'a str, id: i64, owner: i64) -> Self {
         Self::new(kind).with_id(id).with_owner(owner)

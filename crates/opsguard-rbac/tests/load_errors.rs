@@ -49,7 +49,56 @@ fn toml_syntax_error_names_line_and_column() {
         unreachable!()
     };
     assert_eq!(parse.position(), Some((3, 1)));
-    assert!(std::error::Error::source(&parse).is_some());
+    // The parser's error holds a copy of the whole policy text: not kept.
+    assert!(std::error::Error::source(&parse).is_none());
+}
+
+/// Review finding: a key with CR and ESC reached the message raw, so a
+/// policy file could forge a log line or drive the operator's terminal.
+#[test]
+fn parse_error_message_escapes_control_and_bidi_characters_of_the_policy_text() {
+    let err = toml_err(
+        "[resources]\njobs=[\"read\"]\n[roles.user]\n\"x\\r2026-01-01 INFO policy reloaded ok\\u001b[2K\"=[]\n",
+    );
+    assert_load_error!(
+        &err,
+        PolicyError::Parse(_),
+        r"invalid policy file: line 4, column 1: unknown field `x\r2026-01-01 INFO policy reloaded ok\u{1b}[2K`, expected `inherits` or `grants`"
+    );
+    let err = toml_err(
+        "[resources]\njobs=[\"read\"]\n[roles.user]\n\"g\\u202Er\\u2028a\\r\\nn\\tt\\u0085s\\u200B\\\\\"=[]\n",
+    );
+    assert_load_error!(
+        &err,
+        PolicyError::Parse(_),
+        r"invalid policy file: line 4, column 1: unknown field `g\u{202e}r\u{2028}a\r\nn\tt\u{85}s\u{200b}\`, expected `inherits` or `grants`"
+    );
+    let PolicyError::Parse(parse) = err else {
+        unreachable!()
+    };
+    assert_eq!(
+        parse.message(),
+        r"unknown field `g\u{202e}r\u{2028}a\r\nn\tt\u{85}s\u{200b}\`, expected `inherits` or `grants`"
+    );
+}
+
+/// Review finding: the `Debug` of a parse error held the whole policy text
+/// (the parser's error keeps its input).
+#[test]
+fn parse_error_debug_shows_only_message_and_position() {
+    let text = format!(
+        "[resources]\njobs = [\"read\"]\n# {}\n[roles]\nbogus = 1\n",
+        "NOT-IN-THE-ERROR ".repeat(1000)
+    );
+    let err = toml_err(&text);
+    assert_eq!(
+        format!("{err:?}"),
+        r#"Parse(ParseError { message: "invalid type: integer `1`, expected struct RoleDocument", position: Some((5, 9)) })"#
+    );
+    assert_eq!(
+        err.to_string(),
+        "invalid policy file: line 5, column 9: invalid type: integer `1`, expected struct RoleDocument"
+    );
 }
 
 #[test]
@@ -402,6 +451,43 @@ fn size_limits_are_enforced() {
             ..
         },
         "policy too large: more than 4096 roles"
+    );
+}
+
+/// Review finding: loading was cubic in the roles when each inherits many
+/// others; the `inherits` entries of all roles together are now capped.
+#[test]
+fn more_inherits_entries_than_the_limit_are_refused() {
+    // 1025 roles each inheriting every one before it: 524,800 entries.
+    let mut roles = String::new();
+    for i in 0..1025 {
+        roles += &format!("r{i} = {{ inherits = [");
+        for j in 0..i {
+            roles += &format!("\"r{j}\",");
+        }
+        roles += "] }\n";
+    }
+    assert_load_error!(
+        toml_err(&with_roles(&roles)),
+        PolicyError::TooLarge {
+            what: "inherits entries",
+            limit: 524_288,
+            ..
+        },
+        "policy too large: more than 524288 inherits entries"
+    );
+    // Counted as written, before any name is resolved.
+    let names = vec!["r"; 524_289];
+    assert_load_error!(
+        json_err(&format!(
+            r#"{{"resources": {{"jobs": ["read"]}}, "roles": {{"r": {{"inherits": {names:?}}}}}}}"#
+        )),
+        PolicyError::TooLarge {
+            what: "inherits entries",
+            limit: 524_288,
+            ..
+        },
+        "policy too large: more than 524288 inherits entries"
     );
 }
 

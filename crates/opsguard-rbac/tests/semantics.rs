@@ -530,3 +530,158 @@ fn policy_parses_with_from_str() {
     assert_eq!(policy, teams());
     assert!(Policy::try_from(policy.to_document()).is_ok());
 }
+
+/// A chain of `n` roles `r0000` … (each inheriting the one before it), each
+/// granting `res:read` and `res:*` in scopes `own` and `group`, and `*:*` in
+/// the same two scopes: six grants that cover `res:read` but that a resource
+/// owned by someone else, in no group, does not meet.
+fn chain_of_scoped_grants(n: usize) -> Policy {
+    let mut text = String::from("[resources]\nres = [\"read\"]\n");
+    for i in 0..n {
+        text += &format!(
+            "[roles.r{i:04}]\ngrants = [\"res:read:own\", \"res:read:group\", \"res:*:own\", \"res:*:group\", \"*:*:own\", \"*:*:group\"]\n"
+        );
+        if i > 0 {
+            text += &format!("inherits = [\"r{:04}\"]\n", i - 1);
+        }
+    }
+    Policy::from_toml(&text).unwrap()
+}
+
+/// Review finding: `explain` searched every considered grant for duplicates
+/// (quadratic: 2.4 s for 4096 roles) and listed all of them (a 1.5 MB log
+/// line). It now lists the first 32 and counts the rest.
+#[test]
+fn explain_lists_32_considered_grants_and_counts_the_rest() {
+    let policy = chain_of_scoped_grants(2000);
+    let subject = Subject::new(1, ["r1999"]);
+    let others = Resource::owned("res", 1, 2);
+    let explanation = policy.explain(&subject, "res:read", &others);
+    assert_eq!(explanation.decision(), deny(DenyReason::NotOwnerNorInGroup));
+    assert_eq!(
+        explanation.decision(),
+        policy.authorize(&subject, "res:read", &others)
+    );
+    assert_eq!(explanation.considered().len(), 32);
+    assert_eq!(explanation.considered_omitted(), 2000 * 6 - 32);
+    // The held role's own grants first, then its parent's.
+    let first: Vec<(&str, &str)> = explanation.considered()[..8]
+        .iter()
+        .map(|r| (r.declared_in(), r.grant()))
+        .collect();
+    assert_eq!(
+        first,
+        [
+            ("r1999", "res:read:own"),
+            ("r1999", "res:read:group"),
+            ("r1999", "res:*:own"),
+            ("r1999", "res:*:group"),
+            ("r1999", "*:*:own"),
+            ("r1999", "*:*:group"),
+            ("r1998", "res:read:own"),
+            ("r1998", "res:read:group"),
+        ]
+    );
+    assert!(explanation.considered().iter().all(|r| r.role() == "r1999"));
+    let line = explanation.to_string();
+    assert!(
+        line.starts_with(
+            "deny: the action is granted only on the subject's own resources or in its groups; \
+             considered grant \"res:read:own\" of role \"r1999\", grant \"res:read:group\" of role \"r1999\", "
+        ),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(
+            "grant \"*:*:group\" of role \"r1995\", inherited by role \"r1999\", \
+             grant \"res:read:own\" of role \"r1994\", inherited by role \"r1999\", \
+             grant \"res:read:group\" of role \"r1994\", inherited by role \"r1999\", and 11968 more"
+        ),
+        "{line}"
+    );
+
+    // Allowed: nothing considered, nothing omitted.
+    let mine = policy.explain(&subject, "res:read", &Resource::owned("res", 1, 1));
+    assert_eq!(
+        mine.to_string(),
+        r#"allow: grant "res:read:own" of role "r1999""#
+    );
+    assert_eq!((mine.considered().len(), mine.considered_omitted()), (0, 0));
+}
+
+#[test]
+fn explain_considers_a_role_held_twice_once() {
+    let policy = teams();
+    let twice = Subject::new(8, ["member", "member", "ghost", "member"]);
+    let explanation = policy.explain(&twice, "jobs:run", &Resource::owned("jobs", 1, 2));
+    assert_eq!(explanation.decision(), deny(DenyReason::NotOwner));
+    assert_eq!(explanation.considered_omitted(), 0);
+    assert_eq!(
+        explanation.to_string(),
+        "deny: the action is granted only on the subject's own resources; \
+         considered grant \"jobs:run:own\" of role \"member\"; roles not in the policy: \"ghost\""
+    );
+}
+
+/// Review finding: a policy whose roles each inherit every role before them
+/// took cubic time to load (1024 roles: 0.3 s, 2048: 2.7 s). It loads, and
+/// inheritance through any number of paths gives the same answers.
+#[test]
+fn a_policy_of_1024_roles_each_inheriting_all_before_it_loads() {
+    let mut text = String::from("[resources]\nres = [\"read\", \"write\"]\n");
+    for i in 0..1024 {
+        text += &format!("[roles.r{i}]\ninherits = [");
+        for j in 0..i {
+            text += &format!("\"r{j}\",");
+        }
+        text += "]\n";
+        match i {
+            0 => text += "grants = [\"res:read:own\"]\n",
+            500 => text += "grants = [\"res:write:group\"]\n",
+            _ => {}
+        }
+    }
+    let policy = Policy::from_toml(&text).unwrap();
+    assert_eq!(policy.roles().len(), 1024);
+
+    let top = Subject::new(1, ["r1023"]).with_groups([10]);
+    let below = Subject::new(1, ["r499"]).with_groups([10]);
+    for role in ["r0", "r499", "r500", "r1022", "r1023"] {
+        assert!(policy.has_role(&top, role), "{role}");
+    }
+    assert!(policy.has_role(&below, "r0"));
+    assert!(!policy.has_role(&below, "r500"));
+    assert!(!policy.has_role(&below, "r1023"));
+
+    let others = Resource::owned("res", 7, 2).with_group(10);
+    assert_eq!(
+        policy.authorize(&top, "res:read", &Resource::owned("res", 7, 1)),
+        Decision::Allow
+    );
+    assert_eq!(
+        policy.authorize(&top, "res:read", &others),
+        deny(DenyReason::NotOwner)
+    );
+    assert_eq!(
+        policy.authorize(&top, "res:write", &others),
+        Decision::Allow
+    );
+    assert_eq!(
+        policy.authorize(&below, "res:write", &others),
+        deny(DenyReason::NotGranted)
+    );
+
+    let explanation = policy.explain(&top, "res:read", &others);
+    assert_eq!(
+        explanation.to_string(),
+        "deny: the action is granted only on the subject's own resources; \
+         considered grant \"res:read:own\" of role \"r0\", inherited by role \"r1023\""
+    );
+    let allowed = policy.explain(&top, "res:write", &others);
+    assert_eq!(
+        allowed.to_string(),
+        r#"allow: grant "res:write:group" of role "r500", inherited by role "r1023""#
+    );
+
+    assert_eq!(Policy::from_document(policy.to_document()).unwrap(), policy);
+}
