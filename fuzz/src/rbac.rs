@@ -2,15 +2,24 @@
 
 use opsguard_rbac::{Policy, PolicyDocument, Resource, Subject};
 
-/// Any bytes read as a TOML policy either fail with an error, or give a
-/// policy whose document loads back (directly and through JSON) to an equal
-/// policy, and whose decisions agree with its explanations.
+/// Any bytes read as a TOML policy either fail with a one-line error of
+/// visible characters, or give a policy whose document loads back (directly
+/// and through JSON) to an equal policy, and whose decisions agree with its
+/// explanations.
 pub fn rbac_policy(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(policy) = Policy::from_toml(text) else {
-        return;
+    let policy = match Policy::from_toml(text) {
+        Ok(policy) => policy,
+        Err(err) => {
+            let message = err.to_string();
+            assert!(
+                !message.chars().any(is_hidden),
+                "hidden character in the error {message:?}"
+            );
+            return;
+        }
     };
     let document = policy.to_document();
     let again = Policy::from_document(document.clone())
@@ -42,4 +51,19 @@ pub fn rbac_policy(data: &[u8]) {
             }
         }
     }
+}
+
+/// A control character, a bidi control or a line or paragraph separator.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }
