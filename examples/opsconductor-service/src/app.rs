@@ -63,7 +63,7 @@ impl AppState {
         // Keys first: production refuses a missing key before touching the
         // database.
         let keys = keys::load(config)?;
-        let db = Db::connect(config.database_url()).await?;
+        let db = Db::connect(config).await?;
         db.migrate().await?;
         let stores = db.stores();
         let audit = stores.audit_log();

@@ -31,7 +31,7 @@ pub async fn bootstrap_admin(
     password: &SecretString,
 ) -> Result<i64, ServiceError> {
     check(name, address, password)?;
-    let db = Db::connect(config.database_url()).await?;
+    let db = Db::connect(config).await?;
     let created = create(&db, config, name, address, password).await;
     db.close().await;
     created

@@ -1,6 +1,8 @@
 //! Files only the service's user may read: key files and the SQLite
 //! database.
 
+use std::fs::OpenOptions;
+use std::io;
 use std::path::Path;
 
 /// The permission bits of `path` when group or others may access it
@@ -17,6 +19,20 @@ pub(crate) fn loose_mode(path: &Path) -> Option<u32> {
     {
         let _ = path;
         None
+    }
+}
+
+/// Create `path` empty with mode 0600 unless it exists. An existing file
+/// is left exactly as it is.
+pub(crate) fn create_private(path: &Path) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
     }
 }
 

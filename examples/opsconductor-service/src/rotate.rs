@@ -51,7 +51,7 @@ pub async fn rotate_keys(
     after_batch: impl FnMut(&RotationProgress) -> ControlFlow<()>,
 ) -> Result<RotationProgress, ServiceError> {
     let keyring = keys::keyring(config)?;
-    let db = Db::connect(config.database_url()).await?;
+    let db = Db::connect(config).await?;
     let rotated = match db.migrate().await {
         Ok(()) => rotate(&db, &keyring, batch_size.max(1), after_batch).await,
         Err(err) => Err(err),

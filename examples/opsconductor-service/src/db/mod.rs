@@ -10,14 +10,20 @@ pub(crate) mod jobs;
 pub(crate) mod targets;
 pub(crate) mod users;
 
+use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use opsguard::store_sql::{SqlPool, SqlStores};
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::ExposeSecret as _;
 use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{PgPool, SqlitePool};
 
-use crate::ServiceError;
+use crate::{Config, ServiceError, private_file};
+
+/// The setting a SQLite file comes from, named in its refusal.
+const DATABASE_URL: &str = "DATABASE_URL";
 
 /// The table in which the service's migrations record themselves, apart
 /// from opsguard-store-sql's `opsguard_migrations`.
@@ -45,18 +51,27 @@ macro_rules! with_pool {
 pub(crate) use with_pool;
 
 impl Db {
-    /// Connect to the database `url` names (opsguard-store-sql's connect:
+    /// Connect to the database of `config` (opsguard-store-sql's connect:
     /// a SQLite file is created if missing and runs in WAL mode with a busy
     /// timeout; a PostgreSQL URL takes libpq parameters such as `sslmode`).
-    pub(crate) async fn connect(url: &SecretString) -> Result<Self, ServiceError> {
-        let pool = SqlPool::connect(url.expose_secret())
+    ///
+    /// A SQLite file is created here first, with mode 0600, so that it
+    /// and the `-wal` and `-shm` files SQLite gives the same mode are the
+    /// service's alone. In production an existing file that group or others
+    /// can access is refused; in development it is warned about.
+    pub(crate) async fn connect(config: &Config) -> Result<Self, ServiceError> {
+        let url = config.database_url().expose_secret();
+        if let Some(path) = sqlite_file(url) {
+            prepare_sqlite_file(&path, config.is_production())?;
+        }
+        let pool = SqlPool::connect(url)
             .await
             .map_err(|err| ServiceError::Opsguard(err.into()))?;
         match pool {
             SqlPool::Postgres(pool) => Ok(Self::Postgres(pool)),
             SqlPool::Sqlite(pool) => Ok(Self::Sqlite(pool)),
             _ => Err(ServiceError::Config {
-                setting: "DATABASE_URL",
+                setting: DATABASE_URL,
                 problem: "names a database this service does not support",
             }),
         }
@@ -109,6 +124,33 @@ impl Db {
     pub(crate) async fn close(&self) {
         with_pool!(self, |pool| pool.close().await);
     }
+}
+
+/// The file of a SQLite URL; `None` for PostgreSQL, an in-memory database
+/// or a URL sqlx cannot parse (connecting reports it).
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    if !url.starts_with("sqlite:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    (path != Path::new(":memory:")).then(|| path.to_owned())
+}
+
+/// Create the SQLite file `path` private (0600) unless it exists; refuse
+/// (production) or warn about it, its `-wal` and its `-shm` when group or
+/// others can access them.
+fn prepare_sqlite_file(path: &Path, production: bool) -> Result<(), ServiceError> {
+    private_file::create_private(path).map_err(|source| ServiceError::Io {
+        action: "create the SQLite database file",
+        source,
+    })?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        private_file::require_private(Path::new(&file), DATABASE_URL, production)?;
+    }
+    Ok(())
 }
 
 fn migrator(mut migrator: Migrator) -> Migrator {

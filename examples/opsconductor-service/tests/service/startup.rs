@@ -252,6 +252,54 @@ async fn production_refuses_jwt_key_files_others_can_read() {
     );
 }
 
+#[tokio::test]
+async fn the_sqlite_files_are_private() {
+    let svc = TestService::start(Backend::Sqlite, "sqlite_mode")
+        .await
+        .unwrap();
+    // A write, so that the WAL and its index exist.
+    svc.user("alice").await;
+    for file in ["service.db", "service.db-wal", "service.db-shm"] {
+        assert_eq!(mode(&svc.dir.path().join(file)), 0o600, "{file}");
+    }
+    svc.finish().await;
+
+    // Production refuses a database file others can read; development
+    // (which made it) still starts.
+    let dir = tempfile::tempdir().unwrap();
+    let (jwt, keyring) = real_keys(dir.path());
+    std::fs::write(dir.path().join("service.db"), b"").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("service.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let production = config_in(dir.path())
+        .with_environment(Environment::Production)
+        .with_jwt_key_file(&jwt)
+        .with_keyring_file(&keyring);
+    let refused = Service::new(&production).await.err();
+    assert!(
+        matches!(
+            refused,
+            Some(ServiceError::Config {
+                setting: "DATABASE_URL",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert!(Service::new(&config_in(dir.path())).await.is_ok());
+    // SQLite gave the WAL files the main file's loose mode: chmod all three.
+    for file in ["service.db", "service.db-wal", "service.db-shm"] {
+        let file = dir.path().join(file);
+        if file.exists() {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+    assert!(Service::new(&production).await.is_ok());
+}
+
 #[test]
 fn production_is_chosen_by_the_environment() {
     let config =
