@@ -15,6 +15,7 @@ mod demo;
 mod endpoints;
 mod ownership;
 mod refresh_race;
+mod registration;
 mod rotate_keys;
 mod seed;
 mod signing_keys;
