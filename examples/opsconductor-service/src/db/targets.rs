@@ -24,6 +24,7 @@ FROM targets ORDER BY id";
 const LIST_OWNED: &str = "\
 SELECT id, owner_id, name, host, port, platform, credential_id, group_id, created_at
 FROM targets WHERE owner_id = $1 ORDER BY id";
+const DELETE: &str = "DELETE FROM targets WHERE id = $1";
 
 /// A target as the API shows it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -87,4 +88,19 @@ pub(crate) async fn list(db: &Db, owner_id: Option<i64>) -> Result<Vec<Target>, 
             .await
             .map_err(|err| ServiceError::database("list targets", err))
     })
+}
+
+/// Delete target `id`; whether it existed. A target a job still runs on is
+/// [`ServiceError::InUse`] (`job_targets` refers to it without cascade).
+pub(crate) async fn delete(db: &Db, id: i64) -> Result<bool, ServiceError> {
+    with_pool!(db, |pool| sqlx::query(DELETE)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() > 0)
+        .map_err(|err| ServiceError::on_delete(
+            "delete a target",
+            "the target is used by a job",
+            err
+        )))
 }

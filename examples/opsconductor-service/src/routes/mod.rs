@@ -56,6 +56,7 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/credentials/{id}/reveal", post(credentials::reveal))
         .route("/targets", post(targets::create).get(targets::list))
+        .route("/targets/{id}", delete(targets::delete))
         .route("/jobs", post(jobs::create).get(jobs::list))
         .route("/jobs/{id}", delete(jobs::delete));
     api

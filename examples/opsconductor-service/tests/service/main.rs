@@ -21,3 +21,4 @@ mod seed;
 mod signing_keys;
 mod stale_tokens;
 mod startup;
+mod targets;
