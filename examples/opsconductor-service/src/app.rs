@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use crate::db::Db;
 use crate::db::users::UserDirectory;
+use crate::routes::RegistrationLimit;
 use crate::{Config, ServiceError, keys, routes};
 
 /// How often expired refresh families, denylist entries and throttle
@@ -48,6 +49,8 @@ pub(crate) struct AppState {
     /// The `iss` of the service's tokens: with the `jti`, the key of a
     /// denied token.
     token_issuer: Arc<str>,
+    /// How many accounts each client may still register.
+    pub(crate) registrations: Arc<RegistrationLimit>,
 }
 
 /// How opsguard's extractors find the guard in the service's state.
@@ -105,6 +108,7 @@ impl AppState {
             audit,
             denylist: stores.denylist(),
             token_issuer: Arc::from(config.issuer()),
+            registrations: Arc::new(RegistrationLimit::new()),
         })
     }
 

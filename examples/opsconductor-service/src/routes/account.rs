@@ -16,6 +16,7 @@ use crate::accounts;
 use crate::app::AppState;
 use crate::db::users::Role;
 use crate::routes::caller::{Caller, client_event};
+use crate::routes::registration_limit::RegistrationAllowed;
 use crate::routes::reply::{created, ok};
 
 /// `POST /auth/register`: anyone may create a regular account.
@@ -24,8 +25,13 @@ use crate::routes::reply::{created, ok};
 /// with `is_admin` or `role` is a 422 (`unknown_field`), so nobody registers
 /// themselves as an administrator. The password must pass the password
 /// policy (NIST SP 800-63B, without the username or email in it).
+///
+/// Each client address may register 10 accounts at once, then one a
+/// minute ([`RegistrationAllowed`]); beyond that, 429 `RateLimited` with
+/// `Retry-After`, before the body is read.
 pub(crate) async fn register(
     State(state): State<AppState>,
+    _allowed: RegistrationAllowed,
     client: ClientIp,
     request_id: Option<RequestId>,
     ValidJson(body): ValidJson<RegisterUser>,

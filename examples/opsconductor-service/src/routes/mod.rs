@@ -6,6 +6,7 @@ mod caller;
 mod credentials;
 mod health;
 mod jobs;
+mod registration_limit;
 mod reply;
 mod targets;
 mod users;
@@ -23,6 +24,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::app::AppState;
+pub(crate) use registration_limit::RegistrationLimit;
 
 /// The largest request body accepted (opsguard-validate's default): room
 /// for any credential, target or user, and for jobs of many steps.

@@ -45,3 +45,52 @@ async fn an_email_address_is_unique_in_any_case_or_spelling() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_client_registers_ten_accounts_at_once_then_one_a_minute() {
+    on_each_backend("register_rate", async |svc| {
+        let body = |name: &str| {
+            json!({"username": name, "email": format!("{name}@example.com"), "password": PASSWORD})
+        };
+        for i in 0..10 {
+            let name = format!("flood{i}");
+            let answer = svc.post("/auth/register", None, body(&name)).await;
+            assert_eq!(answer.status, 201, "{name}: {answer:?}");
+        }
+        let refused = svc.post("/auth/register", None, body("flood10")).await;
+        assert_eq!(refused.status, 429, "{refused:?}");
+        assert_eq!(
+            refused.body,
+            json!({"error": {"type": "RateLimited", "message": "too many requests"}})
+        );
+        let retry_after: u64 = refused.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        // Counted before the body is read: a malformed body is refused too.
+        let malformed = svc
+            .post("/auth/register", None, json!({"username": 1}))
+            .await;
+        assert_eq!(malformed.status, 429);
+        // Not created, and logging in is not limited by it.
+        svc.login("flood0", PASSWORD).await;
+        let root = svc.admin("root").await;
+        assert_eq!(svc.get("/users", root.token()).await.data().as_array().unwrap().len(), 11);
+
+        // Another client address has an allowance of its own.
+        let other = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+            .build()
+            .unwrap();
+        let answer = other
+            .post(svc.url("/auth/register"))
+            .json(&body("elsewhere"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 201);
+    })
+    .await;
+}
