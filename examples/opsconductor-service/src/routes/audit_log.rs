@@ -11,12 +11,16 @@ use crate::app::AppState;
 use crate::routes::caller::AdminCaller;
 use crate::routes::reply::ok;
 
+/// The largest page.
+const MAX_LIMIT: u32 = 200;
+
 /// The query string: `?limit=50&before=<id>&user_id=<id>`, all optional;
 /// any other parameter is a 422.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditParams {
-    /// Page size, clamped to 1..=200 by the store (default 50).
+    /// Page size, 1 to [`MAX_LIMIT`] (default 50); another number is a
+    /// 422 rather than silently clamped.
     limit: Option<u32>,
     /// Only events older than this id: the previous page's `next_before`.
     before: Option<i64>,
@@ -33,6 +37,12 @@ pub(crate) async fn page(
 ) -> Result<Json<Success<AuditPage>>, ApiError> {
     let mut query = AuditQuery::new();
     if let Some(limit) = params.limit {
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            // opsguard-validate's code and wording for a number out of range.
+            return Err(
+                opsguard::Error::invalid_field("limit", "range", "must be 1 to 200").into(),
+            );
+        }
         query = query.with_limit(limit);
     }
     if let Some(before) = params.before {

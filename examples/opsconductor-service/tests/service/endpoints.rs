@@ -318,6 +318,31 @@ async fn credentials_targets_and_jobs() {
 }
 
 #[tokio::test]
+async fn an_audit_page_size_outside_1_to_200_is_refused() {
+    on_each_backend("audit_limit", async |svc| {
+        let root = svc.admin("root").await;
+        for limit in [0, 201, 100_000] {
+            let answer = svc
+                .get(&format!("/admin/audit?limit={limit}"), root.token())
+                .await;
+            assert_eq!(answer.status, 422, "{limit}: {answer:?}");
+            assert_eq!(
+                answer.body,
+                json!({"error": {"type": "ValidationError", "message": "request validation failed",
+                       "fields": [{"field": "limit", "code": "range", "message": "must be 1 to 200"}]}})
+            );
+        }
+        for limit in [1, 200] {
+            let answer = svc
+                .get(&format!("/admin/audit?limit={limit}"), root.token())
+                .await;
+            assert_eq!(answer.status, 200, "{limit}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_audit_log_pages_newest_first() {
     on_each_backend("audit_log", async |svc| {
         let root = svc.admin("root").await;
