@@ -6,8 +6,10 @@
 //! decimals, a salt and a hash. `keyid`/`data` (a secret key or associated
 //! data this crate cannot supply) are refused as unsupported.
 
-use argon2::password_hash::phc::{Output, PasswordHash, Salt};
-use argon2::{Algorithm, Argon2, PasswordHasher, Version};
+use argon2::password_hash::phc::{Output, PasswordHash};
+use argon2::{Algorithm, Argon2, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -28,8 +30,11 @@ pub(crate) struct Argon2Hash {
     algorithm: Algorithm,
     version: Version,
     params: Argon2Params,
-    salt: Salt,
-    output: Output,
+    /// The salt's bytes (the PHC parser has checked 4 to 48 of them, or
+    /// the dummy's fixed 16).
+    salt: Vec<u8>,
+    /// The tag's bytes (16 to 64).
+    output: Vec<u8>,
 }
 
 impl Argon2Hash {
@@ -81,9 +86,24 @@ impl Argon2Hash {
             algorithm,
             version,
             params,
-            salt,
-            output,
+            salt: salt.as_ref().to_vec(),
+            output: output.as_bytes().to_vec(),
         })
+    }
+
+    /// The hash verified for unknown users and unusable stored hashes:
+    /// argon2id v0x13 with `params`, a fixed salt and a fixed tag, made
+    /// without hashing, so it can neither fail nor be missing. Verifying
+    /// against it runs the full computation with `params`; the answer is
+    /// discarded.
+    pub(crate) fn dummy(params: Argon2Params) -> Self {
+        Self {
+            algorithm: Algorithm::Argon2id,
+            version: Version::V0x13,
+            params,
+            salt: DUMMY_SALT.to_vec(),
+            output: vec![0; OUTPUT_LEN],
+        }
     }
 
     /// Exactly `m=<dec>,t=<dec>,p=<dec>`.
@@ -127,20 +147,28 @@ impl Argon2Hash {
 
     /// Recomputes the tag for `password` and compares it in constant time.
     pub(crate) fn verify(&self, password: &[u8]) -> Result<bool> {
-        let params = self.params.to_argon2(self.output.len())?;
-        let expected = self.output.as_bytes();
+        let expected = self.output.as_slice();
         let mut buffer = Zeroizing::new([0u8; Output::MAX_LENGTH]);
         let computed = buffer
             .get_mut(..expected.len())
             .ok_or(Error::MalformedHash {
                 reason: "hash length out of range",
             })?;
-        Argon2::new(self.algorithm, self.version, params)
-            .hash_password_into(password, self.salt.as_ref(), computed)
-            .map_err(|_| Error::Hashing)?;
+        compute(
+            self.algorithm,
+            self.version,
+            &self.params,
+            password,
+            &self.salt,
+            computed,
+        )?;
         Ok(bool::from(computed.ct_eq(expected)))
     }
 }
+
+/// The salt of the unknown-user dummy. Nothing about the dummy is secret:
+/// its answer is always discarded.
+const DUMMY_SALT: [u8; SALT_LEN] = *b"opsguard-dummy!!";
 
 /// A new argon2id v0x13 PHC string for `password`.
 pub(crate) fn hash(
@@ -148,14 +176,44 @@ pub(crate) fn hash(
     params: &Argon2Params,
     salt: &[u8; SALT_LEN],
 ) -> Result<String> {
-    let argon2 = Argon2::new(
+    let mut tag = Zeroizing::new([0u8; OUTPUT_LEN]);
+    compute(
         Algorithm::Argon2id,
         Version::V0x13,
-        params.to_argon2(OUTPUT_LEN)?,
-    );
-    argon2
-        .hash_password_with_salt(password, salt)
-        .map(|phc| phc.to_string())
+        params,
+        password,
+        salt,
+        tag.as_mut_slice(),
+    )?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.memory_kib(),
+        params.iterations(),
+        params.parallelism(),
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(tag.as_slice()),
+    ))
+}
+
+/// Every argon2 computation of the crate: hashing, verifying and the
+/// unknown-user dummy all run through here.
+fn compute(
+    algorithm: Algorithm,
+    version: Version,
+    params: &Argon2Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<()> {
+    #[cfg(test)]
+    if crate::probe::record(crate::probe::Work::Argon2 {
+        params: *params,
+        output_len: out.len(),
+    }) {
+        return Err(Error::Hashing);
+    }
+    Argon2::new(algorithm, version, params.to_argon2(out.len())?)
+        .hash_password_into(password, salt, out)
         .map_err(|_| Error::Hashing)
 }
 

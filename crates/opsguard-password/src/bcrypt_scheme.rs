@@ -83,12 +83,21 @@ impl BcryptHash {
     ///
     /// The caller has checked that `password` fits (see [`check_password`]).
     pub(crate) fn verify(&self, password: &[u8]) -> Result<bool> {
-        let computed = Zeroizing::new(
-            bcrypt::hash_with_salt_bytes(password, self.cost, self.salt)
-                .map_err(|_| Error::Hashing)?,
-        );
+        let computed = compute(password, self.cost, self.salt)?;
         let computed_tail = computed.get(PREFIX_LEN..).ok_or(Error::Hashing)?;
         Ok(bool::from(computed_tail.ct_eq(&self.tail)))
+    }
+
+    /// The hash verified for unknown users and unusable stored hashes:
+    /// `cost`, a fixed salt and a fixed digest, made without hashing.
+    /// Verifying against it runs the full computation at `cost`; the answer
+    /// is discarded.
+    pub(crate) const fn dummy(cost: u32) -> Self {
+        Self {
+            cost,
+            salt: *b"opsguard-dummy!!",
+            tail: [b'.'; HASH_LEN - PREFIX_LEN],
+        }
     }
 
     /// Spends the time of a verification on a password that cannot be
@@ -98,9 +107,19 @@ impl BcryptHash {
         let prefix = password
             .get(..BCRYPT_MAX_PASSWORD_BYTES)
             .unwrap_or(password);
-        let spent = bcrypt::hash_with_salt_bytes(prefix, self.cost, self.salt).map(Zeroizing::new);
+        let spent = compute(prefix, self.cost, self.salt);
         std::hint::black_box(&spent);
     }
+}
+
+/// Every bcrypt computation of the crate runs through here: the full
+/// `$2b$` string for `password` (at most 72 bytes) at `cost`.
+fn compute(password: &[u8], cost: u32, salt: [u8; SALT_LEN]) -> Result<Zeroizing<[u8; HASH_LEN]>> {
+    #[cfg(test)]
+    crate::probe::record(crate::probe::Work::Bcrypt { cost });
+    bcrypt::hash_with_salt_bytes(password, cost, salt)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::Hashing)
 }
 
 /// Refuses what bcrypt would silently get wrong: more than 72 bytes (bcrypt
@@ -120,11 +139,10 @@ pub(crate) fn check_password(password: &[u8]) -> Result<()> {
 /// A new `$2b$` string for `password`.
 pub(crate) fn hash(password: &[u8], cost: u32, salt: [u8; SALT_LEN]) -> Result<String> {
     check_password(password)?;
-    bcrypt::hash_with_salt(password, cost, salt)
-        .map(|parts| parts.format_for_version(bcrypt::Version::TwoB))
-        .map_err(|_| Error::InvalidParams {
-            name: "bcrypt_cost",
-        })
+    let computed = compute(password, cost, salt).map_err(|_| Error::InvalidParams {
+        name: "bcrypt_cost",
+    })?;
+    String::from_utf8(computed.to_vec()).map_err(|_| Error::Hashing)
 }
 
 fn decode<const N: usize>(chars: &[u8], reason: &'static str) -> Result<[u8; N]> {

@@ -2,7 +2,7 @@
 //! scheme for verification, and the rehash decision.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rand::TryRng as _;
 use rand::rngs::SysRng;
@@ -94,6 +94,15 @@ enum Stored {
 }
 
 impl Stored {
+    /// The unknown-user dummy for `scheme`: its parameters, fixed salt and
+    /// tag (see [`Argon2Hash::dummy`], [`BcryptHash::dummy`]).
+    fn dummy(scheme: Scheme) -> Self {
+        match scheme {
+            Scheme::Argon2id(params) => Self::Argon2(Argon2Hash::dummy(params)),
+            Scheme::Bcrypt { cost } => Self::Bcrypt(BcryptHash::dummy(cost)),
+        }
+    }
+
     /// Reads the identifier and hands the string to its scheme's strict
     /// parser. Unknown identifiers are [`Error::UnsupportedHash`]; every
     /// other defect is [`Error::MalformedHash`].
@@ -181,9 +190,10 @@ pub struct Hasher {
 struct Inner {
     scheme: Scheme,
     ceiling: ParamCeiling,
-    /// A hash with the current parameters, verified for unknown users.
-    /// Made on first use; `None` if it could not be made.
-    dummy: OnceLock<Option<Stored>>,
+    /// A hash with the current scheme and parameters, verified for unknown
+    /// users and on every error path of `verify`. Made without hashing when
+    /// the hasher is built, so it is never missing (review F1).
+    dummy: Stored,
 }
 
 impl Hasher {
@@ -204,7 +214,7 @@ impl Hasher {
             inner: Arc::new(Inner {
                 scheme,
                 ceiling,
-                dummy: OnceLock::new(),
+                dummy: Stored::dummy(scheme),
             }),
         }
     }
@@ -333,8 +343,9 @@ impl Hasher {
     /// Spends the time of a real verification for a user that does not
     /// exist, and answers [`Verification::Mismatch`].
     ///
-    /// It verifies `password` against a dummy hash made once, on first use,
-    /// with the current scheme and parameters, so a login for a missing (or
+    /// It verifies `password` against a dummy hash with the current scheme
+    /// and parameters (made without hashing when the hasher is built, so it
+    /// cannot be missing), so a login for a missing (or
     /// disabled) username costs what one for an existing user costs and its
     /// latency does not reveal which usernames exist (CVE-2024-39329,
     /// CVE-2025-22234). Call it wherever the flow would have called
@@ -349,33 +360,12 @@ impl Hasher {
         Verification::Mismatch
     }
 
+    /// Runs the full verification of `password` against the dummy and
+    /// discards the answer. A failure (argon2 could not allocate) is
+    /// discarded too; the next call tries again.
     fn verify_dummy(&self, password: &[u8]) {
-        if let Some(dummy) = self.dummy() {
-            let spent = check(dummy, password);
-            std::hint::black_box(&spent);
-        }
-    }
-
-    fn dummy(&self) -> Option<&Stored> {
-        self.inner
-            .dummy
-            .get_or_init(|| {
-                // A fixed password and salt: the result is always discarded,
-                // so nothing about it needs to be secret, and making it
-                // cannot fail on the RNG.
-                const DUMMY_PASSWORD: &[u8] = b"opsguard-password unknown user";
-                const DUMMY_SALT: [u8; 16] = *b"opsguard-dummy!!";
-                let stored = match self.inner.scheme {
-                    Scheme::Argon2id(params) => {
-                        argon2_scheme::hash(DUMMY_PASSWORD, &params, &DUMMY_SALT)
-                    }
-                    Scheme::Bcrypt { cost } => {
-                        bcrypt_scheme::hash(DUMMY_PASSWORD, cost, DUMMY_SALT)
-                    }
-                };
-                stored.ok().and_then(|s| Stored::parse(&s).ok())
-            })
-            .as_ref()
+        let spent = check(&self.inner.dummy, password);
+        std::hint::black_box(&spent);
     }
 
     /// Whether `stored` uses another scheme or other parameters than the
@@ -583,6 +573,7 @@ const _: () = assert!(DEFAULT_BCRYPT_COST >= MIN_BCRYPT_COST);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::{self, Work};
 
     fn case(id: &str) -> serde_json::Value {
         opsguard_tests::case("password.json", id)
@@ -657,8 +648,8 @@ mod tests {
     #[test]
     fn web_07_unknown_users_verify_a_dummy_with_the_current_scheme_and_parameters() {
         let hasher = fast();
-        match hasher.dummy() {
-            Some(Stored::Argon2(h)) => {
+        match &hasher.inner.dummy {
+            Stored::Argon2(h) => {
                 assert_eq!(*h.params_ref(), Argon2Params::new(64, 1, 1));
                 assert!(
                     !hasher.is_outdated(&Stored::parse(&hasher.hash_bytes(b"x").unwrap()).unwrap())
@@ -671,10 +662,80 @@ mod tests {
             .dangerous_allow_weak_params()
             .build()
             .unwrap();
-        match bcrypt.dummy() {
-            Some(Stored::Bcrypt(h)) => assert_eq!(h.cost(), 5),
+        match &bcrypt.inner.dummy {
+            Stored::Bcrypt(h) => assert_eq!(h.cost(), 5),
             other => panic!("{other:?}"),
         }
+    }
+
+    const FAST_WORK: Work = Work::Argon2 {
+        params: Argon2Params::new(64, 1, 1),
+        output_len: argon2_scheme::OUTPUT_LEN,
+    };
+
+    /// Review F1: a failed first computation (argon2 could not allocate
+    /// under memory pressure) must not switch the unknown-user work off for
+    /// the life of the hasher.
+    #[test]
+    fn f1_unknown_user_work_survives_a_failed_first_computation() {
+        let hasher = fast();
+        let pw = SecretString::from("not a user's password");
+        probe::take();
+        probe::fail_next_argon2(1);
+        assert_eq!(hasher.verify_unknown_user(&pw), Verification::Mismatch);
+        assert_eq!(probe::take(), [FAST_WORK]);
+        // The pressure is gone: every unknown user and every error path
+        // runs the full computation with the current parameters again.
+        assert_eq!(hasher.verify_unknown_user(&pw), Verification::Mismatch);
+        assert_eq!(probe::take(), [FAST_WORK]);
+        assert_eq!(
+            hasher.verify(&pw, "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ"),
+            Err(Error::MalformedHash {
+                reason: "missing hash"
+            })
+        );
+        assert_eq!(probe::take(), [FAST_WORK]);
+        assert_eq!(
+            hasher.verify(
+                &pw,
+                "$2x$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"
+            ),
+            Err(Error::UnsupportedHash {
+                reason: "bcrypt $2x$ (pre-2011 crypt_blowfish bug)"
+            })
+        );
+        assert_eq!(probe::take(), [FAST_WORK]);
+    }
+
+    /// Review F2: the first unknown-user call did twice the work (it hashed
+    /// to make the dummy, then verified it). Every call now does exactly
+    /// the one computation a real user's verification does.
+    #[test]
+    fn f2_first_unknown_user_call_does_exactly_a_real_verifications_work() {
+        let hasher = fast();
+        let pw = SecretString::from("not a user's password");
+        probe::take();
+        assert_eq!(hasher.verify_unknown_user(&pw), Verification::Mismatch);
+        assert_eq!(probe::take(), [FAST_WORK]);
+        // The same work as a real user with a current hash.
+        let stored = hasher.hash_bytes(b"the real one").unwrap();
+        probe::take();
+        assert_eq!(hasher.verify(&pw, &stored), Ok(Verification::Mismatch));
+        assert_eq!(probe::take(), [FAST_WORK]);
+
+        let bcrypt = Hasher::builder()
+            .with_bcrypt(5)
+            .dangerous_allow_weak_params()
+            .build()
+            .unwrap();
+        probe::take();
+        assert_eq!(bcrypt.verify_unknown_user(&pw), Verification::Mismatch);
+        assert_eq!(probe::take(), [Work::Bcrypt { cost: 5 }]);
+        assert_eq!(
+            bcrypt.verify(&pw, ""),
+            Err(Error::MalformedHash { reason: "empty" })
+        );
+        assert_eq!(probe::take(), [Work::Bcrypt { cost: 5 }]);
     }
 
     #[test]

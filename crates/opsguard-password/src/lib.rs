@@ -10,6 +10,8 @@ mod params;
 mod policy;
 #[cfg(feature = "tokio")]
 mod pool;
+#[cfg(test)]
+mod probe;
 
 pub use bcrypt_scheme::BCRYPT_MAX_PASSWORD_BYTES;
 pub use error::{Error, Result};
