@@ -54,11 +54,15 @@ impl Verification {
 }
 
 /// What [`Hasher::verify_and_update`] found.
+///
+/// `Debug` shows whether a new hash came back, never the hash itself
+/// (`Match { new_hash: Some([REDACTED]) }`): a password hash is an offline
+/// guessing target and has no place in logs.
 #[expect(
     clippy::exhaustive_enums,
     reason = "match or mismatch is complete by definition"
 )]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 #[must_use]
 pub enum Outcome {
     /// The password is right.
@@ -76,6 +80,25 @@ impl Outcome {
     #[must_use]
     pub fn is_match(&self) -> bool {
         matches!(self, Self::Match { .. })
+    }
+}
+
+impl fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// Stands in for the new hash.
+        struct Redacted;
+        impl fmt::Debug for Redacted {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("[REDACTED]")
+            }
+        }
+        match self {
+            Self::Match { new_hash } => f
+                .debug_struct("Match")
+                .field("new_hash", &new_hash.as_ref().map(|_| Redacted))
+                .finish(),
+            Self::Mismatch => f.write_str("Mismatch"),
+        }
     }
 }
 

@@ -99,6 +99,37 @@ fn debug_and_display_never_contain_the_password() {
     }
 }
 
+/// Review F7: `Outcome`'s derived `Debug` printed the new hash, which is
+/// as sensitive as the stored one (an offline guessing target).
+#[test]
+fn f7_outcome_debug_redacts_the_new_hash() {
+    let secret = SecretString::from(PASSWORD);
+    let hasher = fast().build().unwrap();
+    let legacy = Hasher::builder()
+        .with_bcrypt(4)
+        .dangerous_allow_weak_params()
+        .build()
+        .unwrap()
+        .hash(&secret)
+        .unwrap();
+    let outcome = hasher.verify_and_update(&secret, &legacy).unwrap();
+    let Outcome::Match {
+        new_hash: Some(new_hash),
+    } = &outcome
+    else {
+        panic!("expected an upgrade");
+    };
+    let text = format!("{outcome:?}");
+    assert!(!text.contains(new_hash.as_str()), "{text}");
+    assert!(!text.contains("$argon2id$"), "{text}");
+    assert_eq!(text, "Match { new_hash: Some([REDACTED]) }");
+    assert_eq!(
+        format!("{:#?}", Outcome::Match { new_hash: None }),
+        "Match {\n    new_hash: None,\n}"
+    );
+    assert_eq!(format!("{:?}", Outcome::Mismatch), "Mismatch");
+}
+
 #[cfg(feature = "tokio")]
 #[test]
 fn async_hasher_debug_shows_settings_only() {
