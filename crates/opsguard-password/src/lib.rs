@@ -4,6 +4,7 @@
 
 mod argon2_scheme;
 mod bcrypt_scheme;
+mod chars;
 mod error;
 mod hasher;
 mod params;

@@ -4,9 +4,10 @@ use std::fmt;
 
 use opsguard_core::FieldError;
 use secrecy::{ExposeSecret as _, SecretString};
-use zeroize::Zeroizing;
 use zxcvbn::feedback::Warning;
+use zxcvbn::matching::patterns::MatchPattern;
 
+use crate::chars;
 use crate::{Error, Result};
 
 /// The field name violations are reported under.
@@ -14,12 +15,15 @@ const FIELD: &str = "password";
 /// The lowest minimum length a policy accepts (NIST SP 800-63B).
 const MIN_MIN_LENGTH: usize = 8;
 /// The lowest maximum length a policy accepts (NIST SP 800-63B asks verifiers
-/// to permit at least 64 characters).
+/// to permit at least 64 characters); also the lowest byte cap, so that 64
+/// ASCII characters always fit.
 const MIN_MAX_LENGTH: usize = 64;
 /// The highest byte cap a policy accepts, so a policy always bounds input.
 const MAX_MAX_BYTES: usize = 4096;
 /// Context words shorter than this are not looked for inside passwords.
 const MIN_CONTEXT_CHARS: usize = 3;
+/// zxcvbn reads only this many characters of a password.
+const ZXCVBN_READS: usize = 100;
 
 /// One broken password rule.
 ///
@@ -42,8 +46,16 @@ const MIN_CONTEXT_CHARS: usize = 3;
 pub enum Violation {
     /// `common_password`: zxcvbn's password frequency list (30,000 entries
     /// from leaked password corpora) has this password or a small variation
-    /// of it (case, l33t, reversal, a short prefix or suffix).
+    /// of it (case, l33t, reversal, a short prefix or suffix). That is a
+    /// built-in dictionary, not a breach corpus: see the crate's security
+    /// notes for adding a breached-password check.
     CommonPassword,
+    /// `contains_control`: a control character (NUL, tab, line feed, DEL,
+    /// C1), a line or paragraph separator, or an invisible format character
+    /// (bidi overrides and isolates, zero-width space, soft hyphen, byte
+    /// order mark, …). A zero-width joiner inside an emoji sequence is
+    /// allowed.
+    ContainsControl,
     /// `contains_email`: the password contains the email address or its
     /// local part.
     ContainsEmail,
@@ -55,6 +67,11 @@ pub enum Violation {
     MissingLowercase,
     /// `missing_uppercase`: no uppercase letter.
     MissingUppercase,
+    /// `repetitive`: at least half of the password is repeated or
+    /// sequential characters as zxcvbn finds them (`aaaaaaaaa1`,
+    /// `passwordpassword…`, `abcdef`, `13579`), the "repetitive or
+    /// sequential characters" NIST SP 800-63B lists among values to refuse.
+    Repetitive,
     /// `too_long`: more characters or bytes than allowed.
     TooLong {
         /// The most characters allowed.
@@ -80,11 +97,13 @@ impl Violation {
     pub const fn code(&self) -> &'static str {
         match self {
             Self::CommonPassword => "common_password",
+            Self::ContainsControl => "contains_control",
             Self::ContainsEmail => "contains_email",
             Self::ContainsUsername => "contains_username",
             Self::MissingDigit => "missing_digit",
             Self::MissingLowercase => "missing_lowercase",
             Self::MissingUppercase => "missing_uppercase",
+            Self::Repetitive => "repetitive",
             Self::TooLong { .. } => "too_long",
             Self::TooShort { .. } => "too_short",
             Self::TooWeak { .. } => "too_weak",
@@ -96,11 +115,15 @@ impl Violation {
     pub fn message(&self) -> String {
         match self {
             Self::CommonPassword => "is too common".to_owned(),
+            Self::ContainsControl => {
+                "must not contain control or invisible formatting characters".to_owned()
+            }
             Self::ContainsEmail => "must not contain the email address".to_owned(),
             Self::ContainsUsername => "must not contain the username".to_owned(),
             Self::MissingDigit => "must contain a digit".to_owned(),
             Self::MissingLowercase => "must contain a lowercase letter".to_owned(),
             Self::MissingUppercase => "must contain an uppercase letter".to_owned(),
+            Self::Repetitive => "must not be mostly repeated or sequential characters".to_owned(),
             Self::TooLong {
                 max_chars,
                 max_bytes,
@@ -126,9 +149,9 @@ impl From<Violation> for FieldError {
 }
 
 /// Every rule a password broke, in a fixed order: `too_short`, `too_long`,
-/// `missing_uppercase`, `missing_lowercase`, `missing_digit`,
-/// `contains_username`, `contains_email`, `common_password`, `too_weak`.
-/// Never empty.
+/// `contains_control`, `missing_uppercase`, `missing_lowercase`,
+/// `missing_digit`, `contains_username`, `contains_email`,
+/// `common_password`, `repetitive`, `too_weak`. Never empty.
 ///
 /// Converts into a 422 [`opsguard_core::Error`] listing one field error per
 /// violation.
@@ -274,17 +297,25 @@ impl<'a> PolicyContext<'a> {
 /// |---|---|---|
 /// | minimum characters | 8 | 8 (configurable) |
 /// | maximum characters / bytes | 128 / 1024 | 256 / 1024 |
+/// | control and invisible characters | refused (`contains_control`) | refused (`contains_control`) |
 /// | uppercase, lowercase, digit | required | not required (SP 800-63B forbids composition rules) |
 /// | common passwords | allowed | refused (`common_password`) |
 /// | username / email inside | allowed | refused (`contains_username`, `contains_email`) |
-/// | zxcvbn score 0 (< 10³ guesses) | allowed | refused (`too_weak`) |
+/// | mostly repeated or sequential | allowed | refused (`repetitive`) |
+/// | zxcvbn score under 2 (< 10⁶ guesses) | allowed | refused (`too_weak`) |
 ///
-/// Characters are Unicode scalar values (`é` is one character and two
-/// bytes). Uppercase and lowercase follow Unicode's `Uppercase` and
-/// `Lowercase` properties, so `É` counts as an uppercase letter and `é` as
-/// a lowercase one, while letters without case (CJK, Arabic) count as
+/// Length is counted in Unicode scalar values of the password's NFKC form
+/// without default-ignorable code points, so a decomposed `é` (`e` +
+/// U+0301) counts as one character and a zero-width joiner as none; the
+/// byte cap applies to the UTF-8 bytes as given. Uppercase and lowercase
+/// follow Unicode's `Uppercase` and `Lowercase` properties of the
+/// characters as typed, so `É` counts as an uppercase letter and `é` as a
+/// lowercase one, while letters without case (CJK, Arabic) count as
 /// neither. Digits are characters with Unicode's `Numeric` property (`7`,
-/// `٧`, `Ⅶ`). No normalization is applied (see the crate's security notes).
+/// `٧`, `Ⅶ`). The username and email are looked for after NFKD, case
+/// folding and removing combining marks and invisible characters on both
+/// sides (`ＡＬİＣＥ` contains `alice`). Hashing always uses the exact bytes
+/// given (see the crate's security notes).
 ///
 /// ```
 /// use opsguard_password::{PasswordPolicy, PolicyContext};
@@ -293,6 +324,10 @@ impl<'a> PolicyContext<'a> {
 /// let policy = PasswordPolicy::nist();
 /// let ctx = PolicyContext::new().with_username("alice");
 /// let err = policy.check(&SecretString::from("alice123"), &ctx).err();
+/// let codes: Vec<_> = err.iter().flat_map(|v| v.codes()).collect();
+/// assert_eq!(codes, ["contains_username", "too_weak"]);
+/// // Fullwidth letters are folded before the username is looked for.
+/// let err = policy.check(&SecretString::from("ａｌｉｃｅ-juggles-umbrellas"), &ctx).err();
 /// let codes: Vec<_> = err.iter().flat_map(|v| v.codes()).collect();
 /// assert_eq!(codes, ["contains_username"]);
 /// assert!(policy.check(&SecretString::from("purple otter juggles umbrellas"), &ctx).is_ok());
@@ -307,13 +342,15 @@ pub struct PasswordPolicy {
     require_digit: bool,
     reject_common: bool,
     reject_context: bool,
+    reject_control: bool,
+    reject_repetitive: bool,
     min_strength: Option<u8>,
 }
 
 impl PasswordPolicy {
     /// The seed service's rules: at least 8 characters with an uppercase
     /// letter, a lowercase letter and a digit; at most 128 characters and
-    /// 1024 bytes.
+    /// 1024 bytes; no control or invisible characters.
     #[must_use]
     pub const fn opsconductor() -> Self {
         Self {
@@ -325,16 +362,20 @@ impl PasswordPolicy {
             require_digit: true,
             reject_common: false,
             reject_context: false,
+            reject_control: true,
+            reject_repetitive: false,
             min_strength: None,
         }
     }
 
     /// NIST SP 800-63B: at least 8 characters, at most 256 characters and
-    /// 1024 bytes, no composition rules, no common passwords, not containing
-    /// the username or email address, and not trivially guessable (zxcvbn
-    /// score 0, under 10³ guesses: `aaaaaaaa`, `abcdefgh`, the
-    /// "repetitive or sequential characters" SP 800-63B lists among values
-    /// to refuse).
+    /// 1024 bytes, no composition rules, no control or invisible
+    /// characters, no common passwords, not containing the username or
+    /// email address, not mostly repeated or sequential characters
+    /// (`aaaaaaaaa1`, `password` × 13, `abcdefgh`), and a zxcvbn score of
+    /// at least 2 (10⁶ guesses: refuses `Company123`, `Welcome1`). These
+    /// are the "repetitive or sequential characters" and "dictionary words"
+    /// SP 800-63B lists among values to refuse.
     #[must_use]
     pub const fn nist() -> Self {
         Self {
@@ -346,7 +387,9 @@ impl PasswordPolicy {
             require_digit: false,
             reject_common: true,
             reject_context: true,
-            min_strength: Some(1),
+            reject_control: true,
+            reject_repetitive: true,
+            min_strength: Some(2),
         }
     }
 
@@ -385,47 +428,54 @@ impl PasswordPolicy {
         password: &SecretString,
         context: &PolicyContext<'_>,
     ) -> Result<(), Violations> {
-        let password = password.expose_secret();
+        let raw = password.expose_secret();
+        let visible = chars::visible_nfkc(raw);
         let mut found = Vec::new();
-        let chars = password.chars().count();
-        if chars < self.min_chars {
+        let count = visible.chars().count();
+        if count < self.min_chars {
             found.push(Violation::TooShort {
                 min_chars: self.min_chars,
             });
         }
-        if chars > self.max_chars || password.len() > self.max_bytes {
+        if count > self.max_chars || raw.len() > self.max_bytes {
             found.push(Violation::TooLong {
                 max_chars: self.max_chars,
                 max_bytes: self.max_bytes,
             });
         }
-        if self.require_uppercase && !password.chars().any(char::is_uppercase) {
+        if self.reject_control && chars::has_control(raw) {
+            found.push(Violation::ContainsControl);
+        }
+        if self.require_uppercase && !raw.chars().any(char::is_uppercase) {
             found.push(Violation::MissingUppercase);
         }
-        if self.require_lowercase && !password.chars().any(char::is_lowercase) {
+        if self.require_lowercase && !raw.chars().any(char::is_lowercase) {
             found.push(Violation::MissingLowercase);
         }
-        if self.require_digit && !password.chars().any(char::is_numeric) {
+        if self.require_digit && !raw.chars().any(char::is_numeric) {
             found.push(Violation::MissingDigit);
         }
         if self.reject_context {
-            let lowered = Zeroizing::new(password.to_lowercase());
-            if context.username.is_some_and(|u| contains_word(&lowered, u)) {
+            let folded = chars::fold(&visible);
+            if context.username.is_some_and(|u| contains_word(&folded, u)) {
                 found.push(Violation::ContainsUsername);
             }
             if context.email.is_some_and(|e| {
-                contains_word(&lowered, e)
+                contains_word(&folded, e)
                     || e.split_once('@')
-                        .is_some_and(|(local, _)| contains_word(&lowered, local))
+                        .is_some_and(|(local, _)| contains_word(&folded, local))
             }) {
                 found.push(Violation::ContainsEmail);
             }
         }
-        if self.reject_common || self.min_strength.is_some() {
+        if self.reject_common || self.reject_repetitive || self.min_strength.is_some() {
             // zxcvbn reads at most the first 100 characters.
-            let estimate = zxcvbn::zxcvbn(password, &context.user_inputs());
+            let estimate = zxcvbn::zxcvbn(&visible, &context.user_inputs());
             if self.reject_common && is_common(&estimate) {
                 found.push(Violation::CommonPassword);
+            }
+            if self.reject_repetitive && is_repetitive(&estimate, &visible) {
+                found.push(Violation::Repetitive);
             }
             if let Some(min_strength) = self.min_strength
                 && u8::from(estimate.score()) < min_strength
@@ -442,11 +492,13 @@ impl PasswordPolicy {
 
     /// zxcvbn's strength score for `password`, from 0 (guessable in under
     /// 10³ tries) to 4 (more than 10¹⁰), taking the username and email into
-    /// account. Useful for a strength meter; only the first 100 characters
-    /// are read.
+    /// account. Useful for a strength meter; like the policy it reads the
+    /// NFKC form without invisible characters, and only its first 100
+    /// characters.
     #[must_use]
     pub fn strength(password: &SecretString, context: &PolicyContext<'_>) -> u8 {
-        u8::from(zxcvbn::zxcvbn(password.expose_secret(), &context.user_inputs()).score())
+        let visible = chars::visible_nfkc(password.expose_secret());
+        u8::from(zxcvbn::zxcvbn(&visible, &context.user_inputs()).score())
     }
 }
 
@@ -457,11 +509,30 @@ impl Default for PasswordPolicy {
     }
 }
 
-/// Whether `lowered` (a lowercased password) contains `word`, compared
-/// case-insensitively; words under 3 characters are ignored.
-fn contains_word(lowered: &str, word: &str) -> bool {
-    let word = word.trim().to_lowercase();
-    word.chars().count() >= MIN_CONTEXT_CHARS && lowered.contains(&word)
+/// Whether `folded` (a password in [`chars::fold`]'s form) contains `word`
+/// in the same form; words under 3 characters once folded are ignored.
+fn contains_word(folded: &str, word: &str) -> bool {
+    let word = chars::fold(word.trim());
+    word.chars().count() >= MIN_CONTEXT_CHARS && folded.contains(word.as_str())
+}
+
+/// Whether zxcvbn's best explanation of `visible` spends at least half of
+/// the characters it read on repeats (`aaaa`, `abcabc`) and sequences
+/// (`abcdef`, `97531`).
+fn is_repetitive(estimate: &zxcvbn::Entropy, visible: &str) -> bool {
+    let read = visible.chars().take(ZXCVBN_READS).count();
+    let covered: usize = estimate
+        .sequence()
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.pattern,
+                MatchPattern::Repeat(_) | MatchPattern::Sequence(_)
+            )
+        })
+        .map(|m| m.j.saturating_sub(m.i).saturating_add(1))
+        .sum();
+    read > 0 && covered.saturating_mul(2) >= read
 }
 
 /// zxcvbn's own verdict that the password is, or is close to, an entry of
@@ -511,8 +582,9 @@ impl PasswordPolicyBuilder {
         self
     }
 
-    /// The most UTF-8 bytes allowed (from the minimum length to 4096). Set
-    /// 72 when new hashes are bcrypt.
+    /// The most UTF-8 bytes allowed: at least 64 (so the 64 characters NIST
+    /// SP 800-63B asks to permit always fit in ASCII) and at least the
+    /// minimum length, at most 4096. Set 72 when new hashes are bcrypt.
     pub fn with_max_bytes(mut self, bytes: usize) -> Self {
         self.policy.max_bytes = bytes;
         self
@@ -539,7 +611,7 @@ impl PasswordPolicyBuilder {
         if p.max_chars < MIN_MAX_LENGTH || p.max_chars < p.min_chars {
             return Err(Error::InvalidPolicy { name: "max_length" });
         }
-        if p.max_bytes < p.min_chars || p.max_bytes > MAX_MAX_BYTES {
+        if p.max_bytes < p.min_chars.max(MIN_MAX_LENGTH) || p.max_bytes > MAX_MAX_BYTES {
             return Err(Error::InvalidPolicy { name: "max_bytes" });
         }
         if p.min_strength.is_some_and(|score| score > 4) {
@@ -560,9 +632,8 @@ mod tests {
         assert!(contains_word("xxalicexx", "ALICE"));
         assert!(contains_word("xxalicexx", " alice "));
         assert!(!contains_word("xxalxx", "al"));
-        assert!(contains_word(
-            "éclair-ÉCLAIR".to_lowercase().as_str(),
-            "Éclair"
-        ));
+        assert!(contains_word(&chars::fold("éclair-ÉCLAIR"), "Éclair"));
+        // Three characters once folded: "ﬀ" is "ff", two.
+        assert!(!contains_word("xxffxx", "ﬀ"));
     }
 }

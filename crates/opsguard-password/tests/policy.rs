@@ -91,11 +91,11 @@ fn nist_preset_exact_codes() {
         ("iloveyou", &["common_password", "too_weak"]),
         ("12345678", &["common_password", "too_weak"]),
         ("qwertyuiop", &["common_password", "too_weak"]),
-        ("password1234", &["common_password"]),
-        ("Summer2024", &["common_password"]),
+        ("password1234", &["common_password", "too_weak"]),
+        ("Summer2024", &["common_password", "too_weak"]),
         // Repetitive or sequential.
-        ("aaaaaaaa", &["too_weak"]),
-        ("abcdefgh", &["too_weak"]),
+        ("aaaaaaaa", &["repetitive", "too_weak"]),
+        ("abcdefgh", &["repetitive", "too_weak"]),
         // The username or email inside, in any case.
         ("my-alice-passphrase", &["contains_username"]),
         ("MY-ALICE-PASSPHRASE", &["contains_username"]),
@@ -108,9 +108,12 @@ fn nist_preset_exact_codes() {
             &["contains_username", "contains_email"],
         ),
     ];
-    for (password, want) in cases {
-        assert_eq!(codes(&p, password, &ctx), *want, "{password:?}");
-    }
+    let wrong: Vec<_> = cases
+        .iter()
+        .map(|(password, want)| (*password, codes(&p, password, &ctx), *want))
+        .filter(|(_, got, want)| got != want)
+        .collect();
+    assert!(wrong.is_empty(), "(password, got, want): {wrong:#?}");
     // The local part alone counts as the email, even when it is not the
     // username.
     let bob = PolicyContext::new().with_email("bobby.tables@example.com");
@@ -167,7 +170,46 @@ fn every_violation_is_reported_at_once_in_the_documented_order() {
     );
     assert_eq!(
         codes(&nist, "alicepassw0rd", &ctx),
-        ["contains_username", "common_password"]
+        ["contains_username", "common_password", "too_weak"]
+    );
+    // The new codes in their places: 36 × "é" and a bidi override are 37
+    // characters (under 64) and 75 bytes (over 70).
+    let strict = PasswordPolicy::opsconductor()
+        .to_builder()
+        .with_min_length(64)
+        .with_max_bytes(70)
+        .with_min_strength(4)
+        .build()
+        .unwrap();
+    assert_eq!(
+        codes(
+            &strict,
+            &("é".repeat(36) + "\u{202E}"),
+            &PolicyContext::new()
+        ),
+        [
+            "too_short",
+            "too_long",
+            "contains_control",
+            "missing_uppercase",
+            "missing_digit",
+            "too_weak"
+        ]
+    );
+    assert_eq!(
+        codes(
+            &nist,
+            "\u{202E}alice-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            &PolicyContext::new()
+                .with_username("alice")
+                .with_email("alice@example.com")
+        ),
+        [
+            "contains_control",
+            "contains_username",
+            "contains_email",
+            "repetitive"
+        ]
     );
 }
 
@@ -193,12 +235,13 @@ fn violations_become_field_errors_without_the_password() {
                 "must not contain the username"
             ),
             FieldError::new("password", "common_password", "is too common"),
+            FieldError::new("password", "too_weak", "is too easy to guess"),
         ]
     );
     let text = format!("{violations} {violations:?}");
     assert_eq!(
         violations.to_string(),
-        "password breaks the policy: too_short, contains_username, common_password"
+        "password breaks the policy: too_short, contains_username, common_password, too_weak"
     );
     assert!(
         !text.contains(password) && !text.contains("passw0rd"),
@@ -207,7 +250,7 @@ fn violations_become_field_errors_without_the_password() {
 
     let core = opsguard_core::Error::from(violations.clone());
     assert_eq!(core.kind(), ErrorKind::Validation);
-    assert_eq!(core.fields().len(), 3);
+    assert_eq!(core.fields().len(), 4);
     let wire = String::from_utf8(core.to_wire().body).unwrap();
     assert!(!wire.contains("passw0rd"), "{wire}");
 
@@ -217,6 +260,11 @@ fn violations_become_field_errors_without_the_password() {
             Violation::CommonPassword,
             "common_password",
             "is too common",
+        ),
+        (
+            Violation::ContainsControl,
+            "contains_control",
+            "must not contain control or invisible formatting characters",
         ),
         (
             Violation::ContainsEmail,
@@ -242,6 +290,11 @@ fn violations_become_field_errors_without_the_password() {
             Violation::MissingUppercase,
             "missing_uppercase",
             "must contain an uppercase letter",
+        ),
+        (
+            Violation::Repetitive,
+            "repetitive",
+            "must not be mostly repeated or sequential characters",
         ),
         (
             Violation::TooLong {
@@ -321,9 +374,10 @@ fn builder_limits() {
     let none = PolicyContext::new();
     let seventy_three = "correct horse battery staple ".repeat(3);
     assert_eq!(codes(&p, &seventy_three[..73], &none), ["too_long"]);
-    // min_strength 0 switches too_weak off.
+    // min_strength 0 switches too_weak off (repetitive stays on).
     let lax = nist().with_min_strength(0).build().unwrap();
-    assert_eq!(codes(&lax, "aaaaaaaa", &none), Vec::<&str>::new());
+    assert_eq!(codes(&lax, "Company123", &none), Vec::<&str>::new());
+    assert_eq!(codes(&lax, "aaaaaaaa", &none), ["repetitive"]);
     assert_eq!(PasswordPolicy::default(), PasswordPolicy::nist());
 }
 
@@ -347,5 +401,177 @@ fn strength_uses_the_context() {
             &PolicyContext::new()
         ),
         4
+    );
+}
+
+/// Review F3: `nist()` accepted the repetitive passwords NIST SP 800-63B
+/// gives as examples of values to refuse, and dictionary word plus digits.
+#[test]
+fn f3_nist_refuses_repetitive_and_barely_guessable_passwords() {
+    let p = PasswordPolicy::nist();
+    let none = PolicyContext::new();
+    let cases: Vec<(String, &[&str])> = vec![
+        ("aaaaaaaaa1".into(), &["repetitive", "too_weak"]),
+        ("a".repeat(84), &["repetitive", "too_weak"]),
+        ("password".repeat(13), &["repetitive", "too_weak"]),
+        ("iloveyou".repeat(13), &["repetitive"]),
+        ("qwerty".repeat(17), &["repetitive", "too_weak"]),
+        ("a1".repeat(10), &["repetitive", "too_weak"]),
+        ("Password1".repeat(3), &["repetitive", "too_weak"]),
+        (
+            "abcdefghijklmnopqrstuvwxyz".into(),
+            &["repetitive", "too_weak"],
+        ),
+        ("Company123".into(), &["too_weak"]),
+        ("Welcome1".into(), &["common_password", "too_weak"]),
+        // Strong passwords still pass, including ones with a short run.
+        ("plum kettle orbit saffron".into(), &[]),
+        ("Mississippi river boats".into(), &[]),
+        ("gT7#kqLm2Pz".into(), &[]),
+        ("zebra-lantern-abc".into(), &[]),
+    ];
+    let wrong: Vec<_> = cases
+        .iter()
+        .map(|(password, want)| (password.as_str(), codes(&p, password, &none), *want))
+        .filter(|(_, got, want)| got != want)
+        .collect();
+    assert!(wrong.is_empty(), "(password, got, want): {wrong:#?}");
+}
+
+/// Review F4: the username/email check was a lowercase substring match, so
+/// fullwidth letters, a zero-width space inside or a dotted capital I got
+/// past it.
+#[test]
+fn f4_username_and_email_are_found_through_width_case_and_invisible_characters() {
+    let p = PasswordPolicy::nist();
+    let ctx = PolicyContext::new()
+        .with_username("alice")
+        .with_email("bob.smith@example.com");
+    for password in [
+        "ａｌｉｃｅ-horse-battery",
+        "horse-ALİCE-battery",
+        "horse-álice-battery",
+        "horse-Alıce-battery",
+        "ＡＬＩＣＥ horse battery",
+    ] {
+        assert_eq!(
+            codes(&p, password, &ctx),
+            ["contains_username"],
+            "{password:?}"
+        );
+    }
+    // A zero-width space is refused as such, and still seen through.
+    assert_eq!(
+        codes(&p, "ali\u{200B}ce-horse-battery", &ctx),
+        ["contains_control", "contains_username"]
+    );
+    assert_eq!(
+        codes(&p, "BOB.ＳＭＩＴＨ horse battery", &ctx),
+        ["contains_email"]
+    );
+    // The context is folded too.
+    let wide = PolicyContext::new().with_username("ＡＬＩＣＥ");
+    assert_eq!(
+        codes(&p, "alice-horse-battery", &wide),
+        ["contains_username"]
+    );
+    let sharp = PolicyContext::new().with_username("Straße");
+    assert_eq!(
+        codes(&p, "STRASSE horse battery", &sharp),
+        ["contains_username"]
+    );
+}
+
+/// Review F5: control characters (NUL included), bidi overrides and
+/// invisible formatting characters were accepted by both presets.
+#[test]
+fn f5_control_and_invisible_characters_are_refused_by_both_presets() {
+    let none = PolicyContext::new();
+    for p in [PasswordPolicy::nist(), PasswordPolicy::opsconductor()] {
+        for password in [
+            "gT7#kq\0Lm2Pz",
+            "gT7#kq\tLm2Pz",
+            "gT7#kq\nLm2Pz",
+            "gT7#kq\u{7F}Lm2Pz",
+            "gT7#kq\u{85}Lm2Pz",
+            "gT7#kq\u{202E}Lm2Pz",
+            "gT7#kq\u{2066}Lm2Pz",
+            "gT7#kq\u{200B}Lm2Pz",
+            "gT7#kq\u{AD}Lm2Pz",
+            "\u{FEFF}gT7#kqLm2Pz",
+            "gT7#kq\u{2028}Lm2Pz",
+        ] {
+            assert_eq!(
+                codes(&p, password, &none),
+                ["contains_control"],
+                "{password:?}"
+            );
+        }
+        let c0: String = ('\u{1}'..='\u{a}').collect();
+        assert!(codes(&p, &format!("gT7#kqLm2Pz{c0}"), &none).contains(&"contains_control"));
+        // Emoji joined by a zero-width joiner are typed that way.
+        assert_eq!(
+            codes(&p, "gT7#kqLm2Pz👩\u{200D}💻", &none),
+            Vec::<&str>::new()
+        );
+    }
+}
+
+/// Review F5: length counted code points as given, so invisible characters
+/// and decomposed letters padded a short password past the minimum.
+#[test]
+fn f5_length_counts_the_nfkc_form_without_invisible_characters() {
+    let p = PasswordPolicy::nist();
+    let none = PolicyContext::new();
+    // 7 characters and a zero-width joiner.
+    assert_eq!(
+        codes(&p, "gT7#kqL\u{200D}", &none),
+        ["too_short", "contains_control"]
+    );
+    // 7 characters and a variation selector (invisible, not refused).
+    assert_eq!(codes(&p, "gT7#kqL\u{FE0F}", &none)[0], "too_short");
+    // 4 letters written as 8 code points (NFD).
+    assert_eq!(
+        codes(&p, "r\u{301}e\u{301}s\u{301}u\u{301}", &none)[0],
+        "too_short"
+    );
+    // The same 8 characters composed or decomposed count the same.
+    let composed = "ŕéśúgT7x";
+    let decomposed = "r\u{301}e\u{301}s\u{301}u\u{301}gT7x";
+    assert_eq!(codes(&p, composed, &none), codes(&p, decomposed, &none));
+    assert!(!codes(&p, decomposed, &none).contains(&"too_short"));
+    // The maximum counts the same way: 256 composed characters are fine
+    // as 512 decomposed code points.
+    let long: String = "é".repeat(128) + &"e\u{301}".repeat(128);
+    assert!(!codes(&p, &long, &none).contains(&"too_long"));
+}
+
+/// Review F6: the builder accepted a byte cap under 64, so a policy could
+/// refuse the 64-character passwords NIST SP 800-63B asks to permit.
+#[test]
+fn f6_max_bytes_below_64_is_refused() {
+    let nist = || PasswordPolicy::nist().to_builder();
+    for bytes in [8, 15, 63] {
+        assert_eq!(
+            nist().with_max_bytes(bytes).build(),
+            Err(Error::InvalidPolicy { name: "max_bytes" }),
+            "{bytes}"
+        );
+    }
+    assert_eq!(
+        nist().with_max_bytes(64).build().map(|p| p.max_bytes()),
+        Ok(64)
+    );
+    assert_eq!(
+        nist().with_max_bytes(72).build().map(|p| p.max_bytes()),
+        Ok(72)
+    );
+    assert_eq!(
+        nist()
+            .with_min_length(65)
+            .with_max_length(80)
+            .with_max_bytes(64)
+            .build(),
+        Err(Error::InvalidPolicy { name: "max_bytes" })
     );
 }

@@ -30,15 +30,17 @@ fn password() -> impl Strategy<Value = String> {
     proptest::collection::vec(any::<char>(), 0..48).prop_map(|c| c.into_iter().collect())
 }
 
-const ORDER: [&str; 9] = [
+const ORDER: [&str; 11] = [
     "too_short",
     "too_long",
+    "contains_control",
     "missing_uppercase",
     "missing_lowercase",
     "missing_digit",
     "contains_username",
     "contains_email",
     "common_password",
+    "repetitive",
     "too_weak",
 ];
 
