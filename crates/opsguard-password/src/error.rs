@@ -18,6 +18,14 @@ use opsguard_core::FieldError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// An [`AsyncHasher`](crate::AsyncHasher) with a
+    /// [queue limit](crate::AsyncHasher::with_queue_limit) had every permit
+    /// taken and its queue full; nothing was computed. Converts into a 503
+    /// ([`ErrorKind::Unavailable`](opsguard_core::ErrorKind::Unavailable)).
+    #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    #[error("password hashing is busy")]
+    Busy,
     /// The hashing primitive failed (in practice: it could not allocate its
     /// memory).
     #[error("password hashing failed")]
@@ -126,6 +134,9 @@ impl Error {
 ///   right when *setting* a password; a login flow must not use this
 ///   conversion on a verification error and answers
 ///   [`opsguard_core::Error::invalid_credentials`] instead.
+/// * `Busy` (feature `tokio`) is
+///   [`ErrorKind::Unavailable`](opsguard_core::ErrorKind::Unavailable), a
+///   503: the client may retry later.
 /// * Everything else is [`ErrorKind::Internal`](opsguard_core::ErrorKind::Internal):
 ///   a broken stored hash or a misconfiguration is a server-side fact that
 ///   the client never sees; the cause is kept as `source()` for logs.
@@ -142,6 +153,8 @@ impl From<Error> for opsguard_core::Error {
                 "contains_nul",
                 "must not contain a NUL character",
             )]),
+            #[cfg(feature = "tokio")]
+            Error::Busy => Self::unavailable(err),
             other => Self::internal(other),
         }
     }
@@ -202,6 +215,18 @@ mod tests {
             source.as_deref(),
             Some("stored password hash is malformed: empty")
         );
+    }
+
+    /// Review F9: a full queue is the client's "try again later", not a
+    /// server fault.
+    #[cfg(feature = "tokio")]
+    #[test]
+    fn f9_busy_is_a_503() {
+        let core = opsguard_core::Error::from(Error::Busy);
+        assert_eq!(core.kind(), ErrorKind::Unavailable);
+        assert_eq!(core.to_wire().status, 503);
+        assert_eq!(Error::Busy.to_string(), "password hashing is busy");
+        assert!(!Error::Busy.is_stored_hash_problem());
     }
 
     #[test]
