@@ -18,6 +18,8 @@ pub use bcrypt_scheme::BCRYPT_MAX_PASSWORD_BYTES;
 pub use error::{Error, Result};
 pub use hasher::{Hasher, HasherBuilder, Outcome, Verification};
 pub use params::{Argon2Params, DEFAULT_BCRYPT_COST, MIN_BCRYPT_COST, ParamCeiling};
-pub use policy::{PasswordPolicy, PasswordPolicyBuilder, PolicyContext, Violation, Violations};
+pub use policy::{
+    BreachedPasswords, PasswordPolicy, PasswordPolicyBuilder, PolicyContext, Violation, Violations,
+};
 #[cfg(feature = "tokio")]
 pub use pool::AsyncHasher;

@@ -44,6 +44,10 @@ const ZXCVBN_READS: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Violation {
+    /// `breached_password`: the service's [`BreachedPasswords`] source
+    /// knows this password from a data breach (only from
+    /// [`PasswordPolicy::check_against`]).
+    BreachedPassword,
     /// `common_password`: zxcvbn's password frequency list (30,000 entries
     /// from leaked password corpora) has this password or a small variation
     /// of it (case, l33t, reversal, a short prefix or suffix). That is a
@@ -96,6 +100,7 @@ impl Violation {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
+            Self::BreachedPassword => "breached_password",
             Self::CommonPassword => "common_password",
             Self::ContainsControl => "contains_control",
             Self::ContainsEmail => "contains_email",
@@ -114,6 +119,7 @@ impl Violation {
     #[must_use]
     pub fn message(&self) -> String {
         match self {
+            Self::BreachedPassword => "has appeared in a data breach".to_owned(),
             Self::CommonPassword => "is too common".to_owned(),
             Self::ContainsControl => {
                 "must not contain control or invisible formatting characters".to_owned()
@@ -151,7 +157,8 @@ impl From<Violation> for FieldError {
 /// Every rule a password broke, in a fixed order: `too_short`, `too_long`,
 /// `contains_control`, `missing_uppercase`, `missing_lowercase`,
 /// `missing_digit`, `contains_username`, `contains_email`,
-/// `common_password`, `repetitive`, `too_weak`. Never empty.
+/// `common_password`, `breached_password`, `repetitive`, `too_weak`. Never
+/// empty.
 ///
 /// Converts into a 422 [`opsguard_core::Error`] listing one field error per
 /// violation.
@@ -285,6 +292,32 @@ impl<'a> PolicyContext<'a> {
 
     fn user_inputs(&self) -> Vec<&'a str> {
         self.username.into_iter().chain(self.email).collect()
+    }
+}
+
+/// A corpus of passwords known from data breaches, consulted by
+/// [`PasswordPolicy::check_against`] (`breached_password`).
+///
+/// NIST SP 800-63B asks verifiers to refuse "passwords obtained from
+/// previous breach corpuses". The crate ships no such corpus (zxcvbn's
+/// built-in list is 30,000 frequent passwords); implement this over your
+/// own: Have I Been Pwned's downloadable Pwned Passwords (SHA-1 or NTLM
+/// hashes, tens of GB; a Bloom filter or a sorted file of SHA-1 prefixes
+/// keeps it small), or an answer looked up beforehand from its k-anonymity
+/// range API (only the first 5 hex digits of the password's SHA-1 leave
+/// the service), passed as a closure. Closures `Fn(&SecretString) -> bool`
+/// implement it.
+///
+/// The implementation sees the password: it must not log, store or send
+/// it (send only a hash prefix).
+pub trait BreachedPasswords {
+    /// Whether `password` is in the corpus.
+    fn is_breached(&self, password: &SecretString) -> bool;
+}
+
+impl<F: Fn(&SecretString) -> bool> BreachedPasswords for F {
+    fn is_breached(&self, password: &SecretString) -> bool {
+        self(password)
     }
 }
 
@@ -428,6 +461,58 @@ impl PasswordPolicy {
         password: &SecretString,
         context: &PolicyContext<'_>,
     ) -> Result<(), Violations> {
+        self.check_with(password, context, None)
+    }
+
+    /// [`check`](Self::check), and `breached_password` when `breached`
+    /// knows the password from a data breach (NIST SP 800-63B asks to
+    /// refuse those). The built-in `common_password` rule is zxcvbn's
+    /// dictionary of 30,000 frequent passwords, not a breach corpus; this
+    /// is where a service plugs one in.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use opsguard_password::{BreachedPasswords, PasswordPolicy, PolicyContext};
+    /// use secrecy::{ExposeSecret, SecretString};
+    ///
+    /// // A local corpus (in production: SHA-1 prefixes of HIBP's Pwned
+    /// // Passwords download, a Bloom filter, …).
+    /// struct Corpus(HashSet<&'static str>);
+    /// impl BreachedPasswords for Corpus {
+    ///     fn is_breached(&self, password: &SecretString) -> bool {
+    ///         self.0.contains(password.expose_secret())
+    ///     }
+    /// }
+    /// let corpus = Corpus(HashSet::from(["plum kettle orbit saffron"]));
+    /// let policy = PasswordPolicy::nist();
+    /// let password = SecretString::from("plum kettle orbit saffron");
+    /// let err = policy.check_against(&password, &PolicyContext::new(), &corpus).err();
+    /// let codes: Vec<_> = err.iter().flat_map(|v| v.codes()).collect();
+    /// assert_eq!(codes, ["breached_password"]);
+    ///
+    /// // An answer looked up beforehand (an async API), as a closure.
+    /// let found = false;
+    /// assert!(policy.check_against(&password, &PolicyContext::new(), &|_: &SecretString| found).is_ok());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Violations`] listing every broken rule, in the documented order.
+    pub fn check_against(
+        &self,
+        password: &SecretString,
+        context: &PolicyContext<'_>,
+        breached: &dyn BreachedPasswords,
+    ) -> Result<(), Violations> {
+        self.check_with(password, context, Some(breached))
+    }
+
+    fn check_with(
+        &self,
+        password: &SecretString,
+        context: &PolicyContext<'_>,
+        breached: Option<&dyn BreachedPasswords>,
+    ) -> Result<(), Violations> {
         let raw = password.expose_secret();
         let visible = chars::visible_nfkc(raw);
         let mut found = Vec::new();
@@ -468,13 +553,18 @@ impl PasswordPolicy {
                 found.push(Violation::ContainsEmail);
             }
         }
-        if self.reject_common || self.reject_repetitive || self.min_strength.is_some() {
-            // zxcvbn reads at most the first 100 characters.
-            let estimate = zxcvbn::zxcvbn(&visible, &context.user_inputs());
-            if self.reject_common && is_common(&estimate) {
-                found.push(Violation::CommonPassword);
-            }
-            if self.reject_repetitive && is_repetitive(&estimate, &visible) {
+        // zxcvbn reads at most the first 100 characters.
+        let estimate =
+            (self.reject_common || self.reject_repetitive || self.min_strength.is_some())
+                .then(|| zxcvbn::zxcvbn(&visible, &context.user_inputs()));
+        if self.reject_common && estimate.as_ref().is_some_and(is_common) {
+            found.push(Violation::CommonPassword);
+        }
+        if breached.is_some_and(|b| b.is_breached(password)) {
+            found.push(Violation::BreachedPassword);
+        }
+        if let Some(estimate) = &estimate {
+            if self.reject_repetitive && is_repetitive(estimate, &visible) {
                 found.push(Violation::Repetitive);
             }
             if let Some(min_strength) = self.min_strength

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use opsguard_core::{ErrorKind, FieldError};
-use opsguard_password::{Error, PasswordPolicy, PolicyContext, Violation};
+use opsguard_password::{BreachedPasswords, Error, PasswordPolicy, PolicyContext, Violation};
 use secrecy::SecretString;
 
 fn codes(policy: &PasswordPolicy, password: &str, ctx: &PolicyContext<'_>) -> Vec<&'static str> {
@@ -256,6 +256,11 @@ fn violations_become_field_errors_without_the_password() {
 
     // Every variant's field error.
     let all = [
+        (
+            Violation::BreachedPassword,
+            "breached_password",
+            "has appeared in a data breach",
+        ),
         (
             Violation::CommonPassword,
             "common_password",
@@ -574,4 +579,58 @@ fn f6_max_bytes_below_64_is_refused() {
             .build(),
         Err(Error::InvalidPolicy { name: "max_bytes" })
     );
+}
+
+/// Review F10: the common-password check is zxcvbn's dictionary, not a
+/// breach corpus; a service plugs its corpus in through
+/// `BreachedPasswords`.
+#[test]
+fn f10_a_breach_corpus_adds_breached_password_in_its_place() {
+    use secrecy::ExposeSecret as _;
+    use std::cell::Cell;
+
+    struct Corpus {
+        known: &'static [&'static str],
+        asked: Cell<usize>,
+    }
+    impl BreachedPasswords for Corpus {
+        fn is_breached(&self, password: &SecretString) -> bool {
+            self.asked.set(self.asked.get() + 1);
+            self.known.contains(&password.expose_secret())
+        }
+    }
+    let corpus = Corpus {
+        known: &["plum kettle orbit saffron", "alice-aaaaaaaaaaaa"],
+        asked: Cell::new(0),
+    };
+    let p = PasswordPolicy::nist();
+    let ctx = PolicyContext::new().with_username("alice");
+    let check = |password: &str| match p.check_against(&SecretString::from(password), &ctx, &corpus)
+    {
+        Ok(()) => Vec::new(),
+        Err(v) => v.codes().collect(),
+    };
+    // zxcvbn alone accepts it; the corpus knows it.
+    assert_eq!(
+        codes(&p, "plum kettle orbit saffron", &ctx),
+        Vec::<&str>::new()
+    );
+    assert_eq!(check("plum kettle orbit saffron"), ["breached_password"]);
+    assert_eq!(check("purple otter juggles umbrellas"), Vec::<&str>::new());
+    // After common_password, before repetitive and too_weak.
+    assert_eq!(
+        check("alice-aaaaaaaaaaaa"),
+        ["contains_username", "breached_password", "repetitive"]
+    );
+    assert_eq!(corpus.asked.get(), 3);
+    // A closure with an answer looked up beforehand.
+    let found = true;
+    let err = p
+        .check_against(
+            &SecretString::from("purple otter juggles umbrellas"),
+            &ctx,
+            &|_: &SecretString| found,
+        )
+        .unwrap_err();
+    assert_eq!(err.codes().collect::<Vec<_>>(), ["breached_password"]);
 }

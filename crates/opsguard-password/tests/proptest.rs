@@ -30,7 +30,7 @@ fn password() -> impl Strategy<Value = String> {
     proptest::collection::vec(any::<char>(), 0..48).prop_map(|c| c.into_iter().collect())
 }
 
-const ORDER: [&str; 11] = [
+const ORDER: [&str; 12] = [
     "too_short",
     "too_long",
     "contains_control",
@@ -40,6 +40,7 @@ const ORDER: [&str; 11] = [
     "contains_username",
     "contains_email",
     "common_password",
+    "breached_password",
     "repetitive",
     "too_weak",
 ];
