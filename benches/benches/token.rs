@@ -1,5 +1,7 @@
 //! opsguard-token against raw `jsonwebtoken` 12 in one run: issuing and
-//! verifying the same access token, for HS256, EdDSA and ES256.
+//! verifying the same access token, for HS256, EdDSA and ES256; and a
+//! verification served from opsguard's verified-token cache against a full
+//! one.
 //!
 //! The raw side uses cached `EncodingKey`/`DecodingKey`s and one cached
 //! `Validation` with the same algorithm, issuer, audience and leeway, and
@@ -12,7 +14,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation, decode, encode};
-use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey, Subject, Verifier};
+use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey, Subject, Verifier, VerifyCache};
 use serde::{Deserialize, Serialize};
 
 const ISS: &str = "https://auth.example";
@@ -170,5 +172,31 @@ fn issue(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, verify, issue);
+/// The same token verified in full every time against served from
+/// `Verifier::with_cache` (a hit: SHA-256 of the token, one shard lock, the
+/// key's state and the time claims checked, the claims cloned).
+fn verify_cached(c: &mut Criterion) {
+    let mut group = c.benchmark_group("token_verify_cached");
+    group.throughput(Throughput::Elements(1));
+    for alg in [Algorithm::Hs256, Algorithm::EdDsa] {
+        let s = setup(alg);
+        let cached = s.verifier.clone().with_cache(
+            VerifyCache::new(VerifyCache::DEFAULT_CAPACITY, VerifyCache::DEFAULT_TTL)
+                .expect("cache"),
+        );
+        assert_eq!(
+            cached.verify_access(&s.token).expect("cached"),
+            s.verifier.verify_access(&s.token).expect("uncached")
+        );
+        group.bench_with_input(BenchmarkId::new("uncached", alg), &s.token, |b, token| {
+            b.iter(|| s.verifier.verify_access(black_box(token)));
+        });
+        group.bench_with_input(BenchmarkId::new("cached", alg), &s.token, |b, token| {
+            b.iter(|| cached.verify_access(black_box(token)));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, verify, verify_cached, issue);
 criterion_main!(benches);

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 
-use crate::claims::{AccessClaims, NoCustomClaims};
+use crate::claims::AccessClaims;
 use crate::clock::secs;
 use crate::verify::{MAX_LEEWAY, Verifier};
 use crate::{StoreError, TokenError};
@@ -176,13 +176,18 @@ impl DenylistVerifier {
 
     /// Verify an access token, then check the denylist.
     ///
+    /// With a [cached](Verifier::with_cache) verifier, a token found in the
+    /// cache skips the signature check but never this denylist check.
+    ///
     /// # Errors
     ///
     /// As [`Verifier::verify_access`]; [`TokenError::Denied`] if the token is
     /// denied; [`TokenError::Store`] if the denylist fails (the token is then
     /// not accepted).
     pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        self.verify_access_with::<NoCustomClaims>(token).await
+        let claims = self.verifier.verify_access(token)?;
+        self.refuse_denied(claims.issuer(), claims.jwt_id()).await?;
+        Ok(claims)
     }
 
     /// [`verify_access`](Self::verify_access) with custom claims `C`.
@@ -195,15 +200,17 @@ impl DenylistVerifier {
         token: &str,
     ) -> Result<AccessClaims<C>, TokenError> {
         let claims = self.verifier.verify_access_with::<C>(token)?;
+        self.refuse_denied(claims.issuer(), claims.jwt_id()).await?;
+        Ok(claims)
+    }
+
+    /// [`TokenError::Denied`] if the token `(issuer, jti)` is denied now.
+    async fn refuse_denied(&self, issuer: &str, jti: &str) -> Result<(), TokenError> {
         let now = self.verifier.clock().now();
-        if self
-            .denylist
-            .is_denied(claims.issuer(), claims.jwt_id(), now)
-            .await?
-        {
+        if self.denylist.is_denied(issuer, jti, now).await? {
             return Err(TokenError::Denied);
         }
-        Ok(claims)
+        Ok(())
     }
 
     /// Deny the token these claims came from until no verifier can accept

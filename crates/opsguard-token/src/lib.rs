@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
+mod cache;
 pub mod claims;
 pub mod clock;
 pub mod denylist;
@@ -15,6 +16,7 @@ mod random;
 pub mod refresh;
 pub mod verify;
 
+pub use cache::VerifyCache;
 pub use claims::{AccessClaims, FamilyId, RefreshClaims, ServiceClaims, Subject, TokenUse};
 pub use error::{ReuseDetected, StoreError, TokenError};
 pub use issue::{IssuedToken, Issuer};

@@ -41,6 +41,14 @@
 //!
 //! Steps 1–6 do no cryptography; only `alg`, `kid` and `crit` of the
 //! unauthenticated header are read before the signature is checked.
+//!
+//! A verifier [`with_cache`](Verifier::with_cache) remembers the claims of
+//! the access and service tokens it accepted, keyed by the SHA-256 of their
+//! exact bytes and their kind. When the same bytes come again as the same
+//! kind, it skips steps 2–9 and 11 (whose outcome cannot change for those
+//! bytes under this verifier's keys and settings), but still checks that the
+//! key that verified them is in the key set and not retired, and runs step
+//! 10 again against the current clock ([`VerifyCache`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -52,9 +60,9 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::TokenError;
+use crate::cache::{Cacheable, VerifyCache};
 use crate::claims::{
-    AccessClaims, NoCustomClaims, RefreshClaims, Registered, ServiceClaims, TokenUse,
-    reserved_field,
+    AccessClaims, RefreshClaims, Registered, ServiceClaims, TokenUse, reserved_field,
 };
 use crate::clock::{Clock, SystemClock, secs};
 use crate::issue::MAX_ACCESS_TTL;
@@ -115,6 +123,8 @@ pub struct Verifier {
     /// rotation's maximum session length.
     max_session: i64,
     clock: Arc<dyn Clock>,
+    /// Verified access and service tokens, when enabled.
+    cache: Option<Arc<VerifyCache>>,
 }
 
 impl Verifier {
@@ -142,10 +152,14 @@ impl Verifier {
     ///
     /// The [`TokenError`] of the first check that fails (module docs).
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        self.verify_access_with::<NoCustomClaims>(token)
+        self.verify_cached(token, self.max_access_ttl)
     }
 
     /// Verify an access token and decode its custom claims as `C`.
+    ///
+    /// Always a full verification: the [cache](Self::with_cache) serves
+    /// [`verify_access`](Self::verify_access) and
+    /// [`verify_service`](Self::verify_service) only.
     ///
     /// # Errors
     ///
@@ -166,6 +180,7 @@ impl Verifier {
             });
         }
         self.verify_as(token, self.max_access_ttl)
+            .map(|(claims, _)| claims)
     }
 
     /// Verify a service token meant for this verifier's audience.
@@ -178,7 +193,7 @@ impl Verifier {
     /// for more than that from now.
     pub fn verify_service(&self, token: &str) -> Result<ServiceClaims, TokenError> {
         let cap = secs(MAX_SERVICE_TTL);
-        let claims: ServiceClaims = self.verify_as(token, cap)?;
+        let claims: ServiceClaims = self.verify_cached(token, cap)?;
         let remaining = claims.exp.saturating_sub(self.clock.now());
         if remaining > cap.saturating_add(self.leeway) {
             return Err(TokenError::LifetimeTooLong);
@@ -191,7 +206,7 @@ impl Verifier {
     /// its family's absolute lifetime: `auth_time` no later than `iat`, and
     /// `exp − auth_time` at most the maximum session length plus leeway.
     pub(crate) fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, TokenError> {
-        let claims: RefreshClaims = self.verify_as(token, self.max_session)?;
+        let (claims, _): (RefreshClaims, _) = self.verify_as(token, self.max_session)?;
         if claims.fam.as_str().is_empty() || claims.auth_time > claims.iat {
             return Err(TokenError::ClaimsMalformed);
         }
@@ -201,6 +216,30 @@ impl Verifier {
             return Err(TokenError::LifetimeTooLong);
         }
         Ok(claims)
+    }
+
+    /// The same verifier, remembering the access and service tokens it
+    /// accepts in `cache` so that the same token presented again skips the
+    /// signature check and claims decoding (off unless called).
+    ///
+    /// What is still checked on every hit: the token's kind (part of the
+    /// cache key), that the key that verified it is in this verifier's key
+    /// set and not retired, and `token_use`, `iss`, `aud`, `exp`, `nbf` and
+    /// `iat` against the clock now; a hit never extends a token's life. An
+    /// entry lasts at most the cache's TTL. Only accepted tokens are stored.
+    /// A [`DenylistVerifier`](crate::denylist::DenylistVerifier) still asks
+    /// its denylist for every token, cached or not. Clones of the returned
+    /// verifier share the cache. See [`VerifyCache`].
+    #[must_use]
+    pub fn with_cache(mut self, cache: VerifyCache) -> Self {
+        self.cache = Some(Arc::new(cache));
+        self
+    }
+
+    /// The verifier's cache, if it has one.
+    #[must_use]
+    pub fn cache(&self) -> Option<&VerifyCache> {
+        self.cache.as_deref()
     }
 
     /// The expected issuer.
@@ -219,9 +258,47 @@ impl Verifier {
         &self.clock
     }
 
+    /// [`verify_as`](Self::verify_as) through the cache, when there is one:
+    /// a hit re-checks the key and the claims against the clock (step 10);
+    /// a miss verifies in full and stores the claims if they pass.
+    fn verify_cached<T: Cacheable>(&self, token: &str, max_lifetime: i64) -> Result<T, TokenError> {
+        let Some(cache) = self.cache.as_deref() else {
+            return self
+                .verify_as(token, max_lifetime)
+                .map(|(claims, _)| claims);
+        };
+        // Step 1 before hashing, so an oversized token costs nothing.
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLarge);
+        }
+        let key = VerifyCache::key(T::USE, token);
+        let now = self.clock.now();
+        if let Some(claims) = cache.get::<T>(&key, now, |kid| self.is_accepted_kid(kid)) {
+            self.check_claims_at(&claims, now)?;
+            return Ok(claims);
+        }
+        let (claims, kid) = self.verify_as::<T>(token, max_lifetime)?;
+        let stale_at = claims.exp().saturating_add(self.leeway);
+        cache.insert(key, claims.to_cached(), kid, now, stale_at);
+        Ok(claims)
+    }
+
+    /// Whether the key `kid` still verifies tokens: in the key set and not
+    /// retired.
+    fn is_accepted_kid(&self, kid: &str) -> bool {
+        self.keys
+            .entry(kid)
+            .is_some_and(|entry| entry.state != KeyState::Retired)
+    }
+
     /// Steps 1–11 for a token of kind `T` whose `exp − iat` may be at most
-    /// `max_lifetime` (plus leeway).
-    fn verify_as<T: Registered>(&self, token: &str, max_lifetime: i64) -> Result<T, TokenError> {
+    /// `max_lifetime` (plus leeway); the claims, and the `kid` of the key
+    /// that verified the signature.
+    fn verify_as<T: Registered>(
+        &self,
+        token: &str,
+        max_lifetime: i64,
+    ) -> Result<(T, &str), TokenError> {
         let parts = Parts::split(token)?;
         let header = Header::decode(parts.header)?;
         let entry = self.key_for(&header)?;
@@ -254,7 +331,7 @@ impl Verifier {
         if lifetime > max_lifetime.saturating_add(self.leeway) {
             return Err(TokenError::LifetimeTooLong);
         }
-        Ok(claims)
+        Ok((claims, entry.verifying.kid()))
     }
 
     /// Steps 3–6: pick the key, or refuse before any signature work.
@@ -277,6 +354,11 @@ impl Verifier {
     }
 
     fn check_claims<T: Registered>(&self, claims: &T) -> Result<(), TokenError> {
+        self.check_claims_at(claims, self.clock.now())
+    }
+
+    /// Step 10 at `now`.
+    fn check_claims_at<T: Registered>(&self, claims: &T, now: i64) -> Result<(), TokenError> {
         if claims.token_use() != T::USE {
             return Err(TokenError::UseMismatch);
         }
@@ -286,7 +368,6 @@ impl Verifier {
         if !claims.aud().contains(&self.audience) {
             return Err(TokenError::AudienceMismatch);
         }
-        let now = self.clock.now();
         if now >= claims.exp().saturating_add(self.leeway) {
             return Err(TokenError::Expired);
         }
@@ -311,6 +392,7 @@ impl fmt::Debug for Verifier {
             .field("leeway", &self.leeway)
             .field("max_access_ttl", &self.max_access_ttl)
             .field("keys", &self.keys.kids().collect::<Vec<_>>())
+            .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
 }
@@ -396,6 +478,7 @@ impl VerifierBuilder {
             max_access_ttl: secs(self.max_access_ttl),
             max_session: secs(self.max_session),
             clock: self.clock,
+            cache: None,
         })
     }
 }
@@ -482,6 +565,131 @@ fn typ_matches(typ: &str, kind: TokenUse) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Subject;
+    use crate::clock::ManualClock;
+    use crate::issue::Issuer;
+    use crate::key::{Algorithm, SigningKey};
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn hs(secret: &[u8]) -> SigningKey {
+        SigningKey::from_hmac_secret(Algorithm::Hs256, secret)
+            .unwrap()
+            .with_kid("k1")
+    }
+
+    /// A verifier with a cache, and an access token it has cached.
+    fn cached() -> (Verifier, String, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(NOW));
+        let keys = KeySet::builder().primary(hs(&[1; 32])).build().unwrap();
+        let issuer = Issuer::builder(keys, "iss", "aud")
+            .with_clock(clock.clone())
+            .build()
+            .unwrap();
+        let verifier = issuer
+            .verifier()
+            .unwrap()
+            .with_cache(VerifyCache::new(10, VerifyCache::MAX_TTL).unwrap());
+        let token = issuer
+            .issue_access(&Subject::new("42", "alice"))
+            .unwrap()
+            .expose_secret()
+            .to_owned();
+        verifier.verify_access(&token).unwrap();
+        (verifier, token, clock)
+    }
+
+    /// `verifier` with `keys` instead of its own but the same cache: what a
+    /// key set changed in place would look like (a `KeySet` cannot change,
+    /// and a `VerifyCache` cannot be shared, so only this test can build it).
+    fn with_keys(verifier: &Verifier, keys: KeySet) -> Verifier {
+        Verifier {
+            keys: Arc::new(keys),
+            ..verifier.clone()
+        }
+    }
+
+    #[test]
+    fn a_hit_skips_the_signature_check() {
+        let (verifier, token, _) = cached();
+        // The same kid now names another secret: a full verification fails,
+        // so an accepted token proves it was served from the cache.
+        let other = KeySet::builder().primary(hs(&[2; 32])).build().unwrap();
+        let shared = with_keys(&verifier, other.clone());
+        assert_eq!(shared.verify_access(&token).unwrap().subject(), "42");
+        let uncached = Verifier {
+            cache: None,
+            ..shared
+        };
+        assert!(matches!(
+            uncached.verify_access(&token),
+            Err(TokenError::SignatureInvalid)
+        ));
+    }
+
+    #[test]
+    fn a_hit_needs_its_key_still_accepted() {
+        let (verifier, token, _) = cached();
+        let retired = verifier
+            .keys
+            .rotate(hs(&[3; 32]).with_kid("k2"))
+            .unwrap()
+            .retire("k1")
+            .unwrap();
+        let shared = with_keys(&verifier, retired);
+        assert!(matches!(
+            shared.verify_access(&token),
+            Err(TokenError::KeyRetired)
+        ));
+        // The entry is gone: the original verifier verifies in full again.
+        assert_eq!(verifier.cache().unwrap().len(), 0);
+        assert!(verifier.verify_access(&token).is_ok());
+
+        let without = KeySet::builder()
+            .primary(hs(&[3; 32]).with_kid("k2"))
+            .build()
+            .unwrap();
+        let shared = with_keys(&verifier, without);
+        assert!(matches!(
+            shared.verify_access(&token),
+            Err(TokenError::UnknownKeyId)
+        ));
+    }
+
+    #[test]
+    fn a_hit_reruns_the_time_checks() {
+        let (verifier, token, clock) = cached();
+        // The entry counts (until exp + leeway), the clock says the token
+        // has not started: refused on the hit, and the entry is kept.
+        clock.set(NOW - 31);
+        assert!(matches!(
+            verifier.verify_access(&token),
+            Err(TokenError::NotYetValid)
+        ));
+        assert_eq!(verifier.cache().unwrap().len(), 1);
+        clock.set(NOW + 900 + 29);
+        assert_eq!(verifier.verify_access(&token).unwrap().subject(), "42");
+        clock.set(NOW + 900 + 30);
+        assert!(matches!(
+            verifier.verify_access(&token),
+            Err(TokenError::Expired)
+        ));
+        assert_eq!(verifier.cache().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_token_cached_as_access_is_refused_as_refresh_or_service() {
+        let (verifier, token, _) = cached();
+        assert!(matches!(
+            verifier.verify_refresh(&token),
+            Err(TokenError::TypeMismatch)
+        ));
+        assert!(matches!(
+            verifier.verify_service(&token),
+            Err(TokenError::TypeMismatch)
+        ));
+        assert!(verifier.verify_access(&token).is_ok());
+    }
 
     #[test]
     fn typ_is_compared_as_a_media_type() {
