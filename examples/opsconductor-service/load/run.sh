@@ -10,7 +10,8 @@
 # Settings (environment): DURATION (seconds per endpoint, default 60),
 # CONNECTIONS (default 32), THREADS (wrk threads, default 2), PORT (default
 # 18181). The database and keys live in a temporary directory, removed at
-# the end.
+# the end. The server inherits the environment: OPSGUARD_TOKEN_CACHE=off
+# measures without the verified-token cache.
 set -euo pipefail
 
 DURATION=${DURATION:-60}

@@ -13,10 +13,10 @@ use opsguard::crypto::Keyring;
 use opsguard::password::AsyncHasher;
 use opsguard::rbac::{Policy, SharedPolicy};
 use opsguard::store_sql::{SqlAuditLog, SqlDenylist};
-use opsguard::token::Issuer;
 use opsguard::token::TokenError;
 use opsguard::token::denylist::{AccessDenylist as _, deny_until};
 use opsguard::token::refresh::RefreshRotation;
+use opsguard::token::{Issuer, VerifyCache};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -74,9 +74,19 @@ impl AppState {
         let issuer = Issuer::builder(keys.signing.clone(), config.issuer(), config.audience())
             .build()
             .map_err(|err| ServiceError::keys("build the token issuer", err))?;
-        let verifier = issuer
+        let mut verifier = issuer
             .verifier()
             .map_err(|err| ServiceError::keys("build the token verifier", err))?;
+        if config.token_cache() {
+            // A client sends the same access token with every request until
+            // it expires: verify its EdDSA signature once, then serve its
+            // claims from memory. Time claims and the key's state are still
+            // checked on every request; an entry lasts at most 60 s, 10,000
+            // tokens at most. `OPSGUARD_TOKEN_CACHE=off` turns it off.
+            let cache = VerifyCache::new(VerifyCache::DEFAULT_CAPACITY, VerifyCache::DEFAULT_TTL)
+                .map_err(|err| ServiceError::keys("build the token cache", err))?;
+            verifier = verifier.with_cache(cache);
+        }
         // Refresh tokens rotate on every use; a reused one revokes its
         // family. The families live in the database, so every instance
         // sees the same ones.

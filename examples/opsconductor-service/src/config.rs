@@ -39,6 +39,7 @@ const ENCRYPTION_PRIMARY: &str = opsguard::crypto::PRIMARY_ENV;
 const ENCRYPTION_KEYRING_FILE: &str = "OPSGUARD_ENCRYPTION_KEYRING_FILE";
 const DEV_KEY_DIR: &str = "OPSGUARD_DEV_KEY_DIR";
 const TRUSTED_PROXIES: &str = "OPSGUARD_TRUSTED_PROXIES";
+const TOKEN_CACHE: &str = "OPSGUARD_TOKEN_CACHE";
 
 /// Development (the default) or production.
 ///
@@ -98,6 +99,9 @@ pub struct Config {
     keyring: KeyringSource,
     dev_key_dir: PathBuf,
     trusted_proxies: Vec<String>,
+    /// Whether verified access tokens are cached (opsguard-token's
+    /// `VerifyCache`); on unless `OPSGUARD_TOKEN_CACHE=off`.
+    token_cache: bool,
     password_hashing: PasswordHashing,
 }
 
@@ -119,6 +123,7 @@ struct FileSettings {
     encryption_keyring_file: Option<PathBuf>,
     dev_key_dir: Option<PathBuf>,
     trusted_proxies: Option<Vec<String>>,
+    token_cache: Option<String>,
 }
 
 impl Config {
@@ -138,6 +143,7 @@ impl Config {
             keyring: KeyringSource::Development,
             dev_key_dir: PathBuf::from(DEFAULT_DEV_KEY_DIR),
             trusted_proxies: Vec::new(),
+            token_cache: true,
             password_hashing: PasswordHashing::Recommended,
         }
     }
@@ -232,6 +238,18 @@ impl Config {
             .map(|list| list.split(',').map(|s| s.trim().to_owned()).collect())
             .or(file.trusted_proxies)
             .unwrap_or_default();
+        if let Some(cache) = lookup(TOKEN_CACHE).or(file.token_cache) {
+            config.token_cache = match cache.as_str() {
+                "on" => true,
+                "off" => false,
+                _ => {
+                    return Err(ServiceError::Config {
+                        setting: TOKEN_CACHE,
+                        problem: "must be on or off",
+                    });
+                }
+            };
+        }
         // Fail now rather than at the first request.
         config.client_ip_resolver()?;
         Ok(config)
@@ -301,6 +319,20 @@ impl Config {
     pub fn dangerous_with_fast_password_hashing(mut self) -> Self {
         self.password_hashing = PasswordHashing::DangerousFastForTests;
         self
+    }
+
+    /// Verify every access token in full, without the verified-token
+    /// cache (`OPSGUARD_TOKEN_CACHE=off`).
+    #[must_use]
+    pub fn without_token_cache(mut self) -> Self {
+        self.token_cache = false;
+        self
+    }
+
+    /// Whether verified access tokens are cached.
+    #[must_use]
+    pub fn token_cache(&self) -> bool {
+        self.token_cache
     }
 
     /// The address to listen on.
@@ -443,6 +475,7 @@ mod tests {
         assert_eq!(config.environment(), Environment::Development);
         assert_eq!(config.dev_key_dir(), Path::new(DEFAULT_DEV_KEY_DIR));
         assert!(matches!(config.keyring(), KeyringSource::Development));
+        assert!(config.token_cache());
         Ok(())
     }
 
@@ -469,6 +502,22 @@ mod tests {
     }
 
     #[test]
+    fn the_token_cache_can_be_turned_off() -> Result<(), Box<dyn std::error::Error>> {
+        let off = Config::from_lookup(lookup(&[("OPSGUARD_TOKEN_CACHE", "off")]))?;
+        assert!(!off.token_cache());
+        let on = Config::from_lookup(lookup(&[("OPSGUARD_TOKEN_CACHE", "on")]))?;
+        assert!(on.token_cache());
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("opsconductor.toml");
+        std::fs::write(&file, "token_cache = \"off\"\n")?;
+        let file = file.to_string_lossy().into_owned();
+        let from_file = Config::from_lookup(lookup(&[("OPSGUARD_CONFIG", &file)]))?;
+        assert!(!from_file.token_cache());
+        assert!(!Config::development().without_token_cache().token_cache());
+        Ok(())
+    }
+
+    #[test]
     fn a_secret_in_the_file_is_refused() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let file = dir.path().join("opsconductor.toml");
@@ -484,8 +533,9 @@ mod tests {
 
     #[test]
     fn malformed_settings_are_named() {
-        let cases: [(&[(&str, &str)], &str); 4] = [
+        let cases: [(&[(&str, &str)], &str); 5] = [
             (&[("OPSGUARD_BIND", "localhost")], BIND),
+            (&[("OPSGUARD_TOKEN_CACHE", "yes")], TOKEN_CACHE),
             (&[("OPSGUARD_ENV", "prod")], ENV),
             (
                 &[("OPSGUARD_TRUSTED_PROXIES", "10.0.0.0/8,nope")],

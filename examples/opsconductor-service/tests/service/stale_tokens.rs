@@ -164,6 +164,8 @@ async fn logout_denies_the_access_token_sent_with_it() {
     on_each_backend("logout_denies", async |svc| {
         let alice = svc.user("alice").await;
         let other_session = svc.login("alice", PASSWORD).await;
+        // This request puts the verified token in the verifier's cache (on
+        // by default); the denylist is asked on every request, hit or not.
         assert_eq!(svc.get("/profile", alice.token()).await.status, 200);
 
         let logout = svc
