@@ -1,9 +1,9 @@
 //! The client's address, from the socket peer and, only behind proxies you
 //! name, from `X-Forwarded-For`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv6Net};
 
 use crate::AuthError;
 
@@ -144,6 +144,11 @@ pub struct ClientIpResolverBuilder {
 impl ClientIpResolverBuilder {
     /// Trust the proxy at `cidr`: a network such as `10.0.0.0/8` or
     /// `2001:db8::/32`, or a single address such as `192.0.2.10`.
+    ///
+    /// Networks broader than /8 (IPv4, IPv4-mapped IPv6 included) or /16
+    /// (IPv6) are refused by [`build`](Self::build), except inside the
+    /// private IPv6 ranges `fc00::/7` and `fe80::/10`: `0.0.0.0/0` or `::/0`
+    /// would make every client a proxy.
     #[must_use]
     pub fn with_trusted_proxy(mut self, cidr: impl Into<String>) -> Self {
         self.entries.push(cidr.into());
@@ -167,7 +172,10 @@ impl ClientIpResolverBuilder {
     /// # Errors
     ///
     /// [`AuthError::InvalidTrustedProxy`] naming the position of the first
-    /// entry that is neither an address nor a network.
+    /// entry that is neither an address nor a network;
+    /// [`AuthError::TrustedProxyTooBroad`] for a network broader than
+    /// [`MIN_TRUSTED_PREFIX_V4`] or [`MIN_TRUSTED_PREFIX_V6`] (see
+    /// [`with_trusted_proxy`](Self::with_trusted_proxy)).
     pub fn build(self) -> Result<ClientIpResolver, AuthError> {
         let trusted = self
             .entries
@@ -175,14 +183,45 @@ impl ClientIpResolverBuilder {
             .enumerate()
             .map(|(position, entry)| {
                 let entry = entry.trim();
-                entry
+                let net = entry
                     .parse::<IpNet>()
                     .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
                     .map(|net| canonical_net(net).trunc())
-                    .map_err(|_| AuthError::InvalidTrustedProxy { position })
+                    .map_err(|_| AuthError::InvalidTrustedProxy { position })?;
+                if is_too_broad(&net) {
+                    return Err(AuthError::TrustedProxyTooBroad { position });
+                }
+                Ok(net)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(ClientIpResolver { trusted })
+    }
+}
+
+/// The shortest IPv4 prefix accepted as a trusted proxy network (`/8`, the
+/// size of `10.0.0.0/8`).
+pub const MIN_TRUSTED_PREFIX_V4: u8 = 8;
+
+/// The shortest IPv6 prefix accepted as a trusted proxy network outside
+/// `fc00::/7` and `fe80::/10` (`/16`).
+pub const MIN_TRUSTED_PREFIX_V6: u8 = 16;
+
+/// The private IPv6 ranges in which a broad trusted network is accepted:
+/// unique-local `fc00::/7` and link-local `fe80::/10` (evaluated at compile
+/// time).
+const PRIVATE_V6: [Ipv6Net; 2] = [
+    Ipv6Net::new_assert(Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7),
+    Ipv6Net::new_assert(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10),
+];
+
+/// Whether `net` (canonical) is broader than any set of proxies should be.
+fn is_too_broad(net: &IpNet) -> bool {
+    match net {
+        IpNet::V4(v4) => v4.prefix_len() < MIN_TRUSTED_PREFIX_V4,
+        IpNet::V6(v6) => {
+            v6.prefix_len() < MIN_TRUSTED_PREFIX_V6
+                && !PRIVATE_V6.iter().any(|range| range.contains(v6))
+        }
     }
 }
 
@@ -209,6 +248,33 @@ mod tests {
         assert_eq!(canonical_net(net), "10.0.0.0/8".parse::<IpNet>().unwrap());
         let short: IpNet = "::/8".parse().unwrap();
         assert_eq!(canonical_net(short), short);
+    }
+
+    #[test]
+    fn breadth_limits() {
+        let broad = |s: &str| is_too_broad(&canonical_net(s.parse::<IpNet>().unwrap()).trunc());
+        for too_broad in [
+            "0.0.0.0/0",
+            "10.0.0.0/7",
+            "::/0",
+            "2000::/3",
+            "2001::/15",
+            "::ffff:0.0.0.0/96",
+            "::ffff:10.0.0.0/103",
+        ] {
+            assert!(broad(too_broad), "{too_broad}");
+        }
+        for fine in [
+            "10.0.0.0/8",
+            "192.0.2.1/32",
+            "2001:db8::/16",
+            "fc00::/7",
+            "fd00::/8",
+            "fe80::/10",
+            "::ffff:10.0.0.0/104",
+        ] {
+            assert!(!broad(fine), "{fine}");
+        }
     }
 
     #[test]

@@ -125,14 +125,34 @@ pub trait Directory: Send + Sync + fmt::Debug {
     /// [`StoreError`] when the store cannot answer.
     async fn find_by_id(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
 
-    /// Replace the stored password hash of user `id` with `password_hash`
-    /// (an upgrade made at login, see
-    /// [`opsguard_password::Hasher::verify_and_update`]).
+    /// Replace the stored password hash of user `id` with `new_hash`, but
+    /// only if it is still `expected_hash`, in one atomic step; whether it
+    /// was replaced.
+    ///
+    /// The login flow calls it to store a hash upgraded at login (see
+    /// [`opsguard_password::Hasher::verify_and_update`]), made from the
+    /// password that matched `expected_hash`. If the hash changed in the
+    /// meantime (a password reset or change finished while the login was
+    /// verifying), writing unconditionally would put the *old* password
+    /// back; the compare-and-swap leaves the new one in place and answers
+    /// `false`. In SQL, one statement:
+    ///
+    /// ```sql
+    /// UPDATE users SET password_hash = $new
+    /// WHERE id = $id AND password_hash = $expected
+    /// ```
+    ///
+    /// and `true` when it changed one row.
     ///
     /// # Errors
     ///
     /// [`StoreError`] when the store cannot be written.
-    async fn update_password_hash(&self, id: &str, password_hash: &str) -> Result<(), StoreError>;
+    async fn update_password_hash(
+        &self,
+        id: &str,
+        expected_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Users kept in memory, for tests and examples.
@@ -183,12 +203,19 @@ impl Directory for MemoryDirectory {
         Ok(self.get(id))
     }
 
-    async fn update_password_hash(&self, id: &str, password_hash: &str) -> Result<(), StoreError> {
+    async fn update_password_hash(
+        &self,
+        id: &str,
+        expected_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, StoreError> {
         let mut users = self.users.lock().unwrap_or_else(PoisonError::into_inner);
-        let user = users
-            .get_mut(id)
-            .ok_or_else(|| StoreError::new("directory", "no such user"))?;
-        password_hash.clone_into(&mut user.password_hash);
-        Ok(())
+        match users.get_mut(id) {
+            Some(user) if user.password_hash == expected_hash => {
+                new_hash.clone_into(&mut user.password_hash);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }

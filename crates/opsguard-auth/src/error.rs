@@ -17,15 +17,27 @@ use crate::Throttled;
 #[non_exhaustive]
 pub enum AuthError {
     /// A configuration setting is out of range.
-    #[error("invalid configuration: {name}")]
+    #[error("invalid configuration: {name}: {reason}")]
     InvalidConfig {
         /// The setting, as named by its `with_*` builder method.
         name: &'static str,
+        /// What is wrong with it, in a few words.
+        reason: &'static str,
     },
     /// The trusted-proxy entry at `position` (0-based, in the order given)
     /// is neither an IP address nor a CIDR network.
     #[error("trusted proxy entry {position} is not an ip address or cidr network")]
     InvalidTrustedProxy {
+        /// Where the entry stands in the list given to the builder.
+        position: usize,
+    },
+    /// The trusted-proxy entry at `position` (0-based) is a network too
+    /// broad to be a set of proxies: an IPv4 prefix shorter than /8, or an
+    /// IPv6 prefix shorter than /16 outside the unique-local (`fc00::/7`)
+    /// and link-local (`fe80::/10`) ranges. Trusting it would let most of
+    /// the internet write `X-Forwarded-For`.
+    #[error("trusted proxy entry {position} is too broad a network to trust")]
+    TrustedProxyTooBroad {
         /// Where the entry stands in the list given to the builder.
         position: usize,
     },

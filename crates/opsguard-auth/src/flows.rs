@@ -8,7 +8,9 @@ use opsguard_core::Error;
 use opsguard_password::Outcome;
 use opsguard_token::claims::NoCustomClaims;
 use opsguard_token::refresh::RefreshRotation;
-use opsguard_token::{Subject, TokenError, TokenPair, Verifier};
+use opsguard_token::{
+    FamilyId, RefreshClaims, ReuseDetected, Subject, TokenError, TokenPair, Verifier,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
@@ -186,6 +188,13 @@ impl AuthenticatorBuilder {
 #[derive(Debug, Clone, Copy)]
 enum LoginFailure {
     AccountDisabled,
+    /// Password hashing refused the work (its queue is full): nothing was
+    /// verified, so this is no failure of the client's; answered with 503.
+    Busy,
+    /// The password cannot be checked against the stored hash's scheme
+    /// (over 72 bytes, or a NUL, against bcrypt): the client's input, not a
+    /// fault of the stored data.
+    PasswordUnusableForStoredScheme,
     StoredHashUnusable,
     UnknownUser,
     WrongPassword,
@@ -195,11 +204,23 @@ impl LoginFailure {
     const fn as_str(self) -> &'static str {
         match self {
             Self::AccountDisabled => "account_disabled",
+            Self::Busy => "busy",
+            Self::PasswordUnusableForStoredScheme => "password_unusable_for_stored_scheme",
             Self::StoredHashUnusable => "stored_hash_unusable",
             Self::UnknownUser => "unknown_user",
             Self::WrongPassword => "wrong_password",
         }
     }
+}
+
+/// How presenting a refresh token to end its family turned out.
+enum Ended {
+    /// The token was its family's current one; the family is now revoked.
+    Revoked(FamilyId),
+    /// The token had been rotated already: reuse, the family is revoked.
+    Reused(ReuseDetected),
+    /// The family was already revoked, expired or unknown; nothing changed.
+    AlreadyInactive(FamilyId),
 }
 
 impl Authenticator {
@@ -214,11 +235,15 @@ impl Authenticator {
     ///
     /// * [`Error::invalid_credentials`] for an unknown user, a wrong
     ///   password, a disabled account or an unusable stored hash: one answer,
-    ///   one cost (one password verification of the current parameters);
+    ///   one cost (one password verification);
     /// * [`Error::rate_limited`] when the throttle refuses the attempt (no
     ///   password is verified);
-    /// * 503 when the throttle store or the directory is down; 500/503 when
-    ///   tokens cannot be issued.
+    /// * 503 when the throttle store cannot be read or written (the attempt
+    ///   is counted before the password is verified, so a store that cannot
+    ///   count refuses it), the directory is down or password hashing is
+    ///   busy (its queue is full; known and unknown users alike, and the
+    ///   throttle counts are given back); 500/503 when tokens cannot be
+    ///   issued.
     pub async fn login(
         &self,
         username: &str,
@@ -246,7 +271,20 @@ impl Authenticator {
             Err(other) => return Err(other.into()),
         };
         let user = match &normalized {
-            Some(name) => self.directory.find_by_username(name).await?,
+            Some(name) => match self.directory.find_by_username(name).await {
+                Ok(user) => user,
+                Err(err) => {
+                    // No password was verified: the attempt is not a guess.
+                    if let Err(err) = attempt.cancel().await {
+                        tracing::warn!(
+                            target: "opsguard::auth",
+                            error = &err as &(dyn std::error::Error + 'static),
+                            "throttle counts of an undecided login not given back"
+                        );
+                    }
+                    return Err(err.into());
+                }
+            },
             None => None,
         };
         let verdict = self.verify(user.as_ref(), password).await;
@@ -280,23 +318,26 @@ impl Authenticator {
                 .await;
                 Ok(pair)
             }
+            (Err(LoginFailure::Busy), _) => {
+                // No password was verified, for a known or an unknown user
+                // alike (one answer): the attempt is not a guess.
+                if let Err(err) = attempt.cancel().await {
+                    tracing::warn!(
+                        target: "opsguard::auth",
+                        error = &err as &(dyn std::error::Error + 'static),
+                        "throttle counts of an undecided login not given back"
+                    );
+                }
+                Err(opsguard_password::Error::Busy.into())
+            }
             (verdict, user) => {
                 let reason = match verdict {
                     Err(reason) => reason,
                     // Unreachable in practice: a match needs a user.
                     Ok(_) => LoginFailure::UnknownUser,
                 };
-                let lockout = match attempt.fail().await {
-                    Ok(lockout) => lockout,
-                    Err(err) => {
-                        tracing::error!(
-                            target: "opsguard::auth",
-                            error = &err as &(dyn std::error::Error + 'static),
-                            "login failure not counted by the throttle"
-                        );
-                        None
-                    }
-                };
+                // Counted by the throttle before the verification.
+                let lockout = attempt.fail();
                 let mut event = self
                     .event(AuditKind::AuthnLoginFail, client)
                     .with_username(throttle_key.clone())
@@ -344,6 +385,21 @@ impl Authenticator {
         {
             Ok(Outcome::Match { new_hash }) => Ok(new_hash),
             Ok(Outcome::Mismatch) => Err(LoginFailure::WrongPassword),
+            Err(opsguard_password::Error::Busy) => Err(LoginFailure::Busy),
+            // The client sent a password the stored (bcrypt) hash cannot
+            // take; opsguard-password spent a verification's time on it.
+            Err(
+                err @ (opsguard_password::Error::PasswordTooLong { .. }
+                | opsguard_password::Error::PasswordContainsNul),
+            ) => {
+                tracing::debug!(
+                    target: "opsguard::rejection",
+                    user_id = user.id(),
+                    reason = %err,
+                    "password refused by the stored hash's scheme"
+                );
+                Err(LoginFailure::PasswordUnusableForStoredScheme)
+            }
             Err(err) => {
                 tracing::error!(
                     target: "opsguard::auth",
@@ -357,26 +413,37 @@ impl Authenticator {
     }
 
     async fn dummy_verify(&self, password: &SecretString, reason: LoginFailure) -> LoginFailure {
-        if let Err(err) = self.passwords.verify_unknown_user(password).await {
-            tracing::error!(
-                target: "opsguard::auth",
-                error = &err as &(dyn std::error::Error + 'static),
-                "dummy password verification failed"
-            );
+        match self.passwords.verify_unknown_user(password).await {
+            Ok(()) => {}
+            Err(opsguard_password::Error::Busy) => return LoginFailure::Busy,
+            Err(err) => {
+                tracing::error!(
+                    target: "opsguard::auth",
+                    error = &err as &(dyn std::error::Error + 'static),
+                    "dummy password verification failed"
+                );
+            }
         }
         reason
     }
 
+    /// Stores the hash upgraded at login, only if the stored one is still
+    /// the hash the password matched: a reset that finished meanwhile wins.
     async fn store_upgraded_hash(&self, user: &UserRecord, new_hash: &str) {
         match self
             .directory
-            .update_password_hash(user.id(), new_hash)
+            .update_password_hash(user.id(), user.password_hash(), new_hash)
             .await
         {
-            Ok(()) => tracing::info!(
+            Ok(true) => tracing::info!(
                 target: "opsguard::auth",
                 user_id = user.id(),
                 "password hash upgraded to the current scheme"
+            ),
+            Ok(false) => tracing::info!(
+                target: "opsguard::auth",
+                user_id = user.id(),
+                "password hash changed while the login verified it; upgrade not stored"
             ),
             // The old hash still works; the upgrade is retried next login.
             Err(err) => tracing::warn!(
@@ -394,7 +461,8 @@ impl Authenticator {
     /// user's family is revoked and refused, and the new access token
     /// carries the user's current roles. Presenting an already-used token
     /// revokes its family and records `authn_token_reuse` with the user and
-    /// family ids.
+    /// family ids (for a disabled or deleted user too). An authentic but
+    /// expired token records `session_expired`.
     ///
     /// # Errors
     ///
@@ -406,21 +474,29 @@ impl Authenticator {
         client: &ClientInfo,
     ) -> Result<TokenPair, Error> {
         let token = refresh_token.expose_secret();
-        let claims = self.rotation.inspect(token).map_err(reject_token)?;
+        let claims = match self.rotation.inspect(token) {
+            Ok(claims) => claims,
+            Err(err) => return Err(self.refuse_token(err, client).await),
+        };
         let user = self.directory.find_by_id(claims.subject()).await?;
         let Some(user) = user.filter(|u| !u.is_disabled()) else {
-            let revoked = self.rotation.revoke_family(claims.family()).await;
-            if let Err(err) = revoked {
-                return Err(Error::from(err));
+            match self.end_family(token, &claims).await? {
+                Ended::Revoked(family) => {
+                    self.record(
+                        self.token_event(AuditKind::AuthnTokenRevoked, client, &claims, &family)
+                            .with_reason("user_disabled_or_deleted"),
+                    )
+                    .await;
+                }
+                Ended::Reused(reuse) => self.record_reuse(&reuse, &claims, client).await,
+                Ended::AlreadyInactive(family) => {
+                    self.record(
+                        self.token_event(AuditKind::AuthnTokenRevoked, client, &claims, &family)
+                            .with_reason("family_inactive"),
+                    )
+                    .await;
+                }
             }
-            self.record(
-                self.event(AuditKind::AuthnTokenRevoked, client)
-                    .with_user_id(claims.subject())
-                    .with_username(claims.username())
-                    .with_family_id(claims.family().as_str())
-                    .with_reason("user_disabled_or_deleted"),
-            )
-            .await;
             return Err(Error::invalid_token());
         };
         let subject =
@@ -441,14 +517,7 @@ impl Authenticator {
                 Ok(pair)
             }
             Err(TokenError::ReuseDetected(reuse)) => {
-                self.record(
-                    self.event(AuditKind::AuthnTokenReuse, client)
-                        .with_user_id(reuse.user_id())
-                        .with_username(user.username())
-                        .with_family_id(reuse.family().as_str())
-                        .with_reason("refresh_token_reused"),
-                )
-                .await;
+                self.record_reuse(&reuse, &claims, client).await;
                 Err(Error::invalid_token())
             }
             Err(TokenError::Revoked) => {
@@ -462,13 +531,20 @@ impl Authenticator {
                 .await;
                 Err(Error::invalid_token())
             }
-            Err(err) => Err(reject_token(err)),
+            Err(err) => Err(self.refuse_token(err, client).await),
         }
     }
 
-    /// Log out the session of `refresh_token`: its whole family is revoked
-    /// (any validly signed token of the family, used or not, will do).
+    /// Log out the session of `refresh_token`: its whole family is revoked.
     /// Idempotent.
+    ///
+    /// The token is presented to the rotation as a refresh would present
+    /// it, so that the outcome is known exactly: the family's current token
+    /// revokes the family (`authn_token_revoked`, reason `logout`); a token
+    /// that was already rotated is reuse (`authn_token_reuse`, and the
+    /// family is revoked all the same); a family that was already inactive
+    /// records nothing, since nothing was revoked. An authentic but expired
+    /// token records `session_expired` and is refused.
     ///
     /// # Errors
     ///
@@ -479,45 +555,150 @@ impl Authenticator {
         refresh_token: &SecretString,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        let claims = self
-            .rotation
-            .inspect(refresh_token.expose_secret())
-            .map_err(reject_token)?;
-        self.rotation
-            .revoke_family(claims.family())
-            .await
-            .map_err(Error::from)?;
-        self.record(
-            self.event(AuditKind::AuthnTokenRevoked, client)
-                .with_user_id(claims.subject())
-                .with_username(claims.username())
-                .with_family_id(claims.family().as_str())
-                .with_reason("logout"),
-        )
-        .await;
+        let token = refresh_token.expose_secret();
+        let claims = match self.rotation.inspect(token) {
+            Ok(claims) => claims,
+            Err(err) => return Err(self.refuse_token(err, client).await),
+        };
+        match self.end_family(token, &claims).await? {
+            Ended::Revoked(family) => {
+                self.record(
+                    self.token_event(AuditKind::AuthnTokenRevoked, client, &claims, &family)
+                        .with_reason("logout"),
+                )
+                .await;
+            }
+            Ended::Reused(reuse) => self.record_reuse(&reuse, &claims, client).await,
+            Ended::AlreadyInactive(_) => tracing::debug!(
+                target: "opsguard::auth",
+                user_id = claims.subject(),
+                "logout of a session that had already ended"
+            ),
+        }
         Ok(())
     }
 
-    /// Log `user_id` out everywhere (password change, account disabled,
-    /// "sign out all devices"); how many sessions were active. Access tokens
+    /// Log `user_id` out everywhere (password change or reset, account
+    /// disabled, "sign out all devices"); how many sessions were active.
+    /// The user's known clients are forgotten too, so an address that had
+    /// logged in before (perhaps with a stolen password) is again judged by
+    /// the client-wide and account-wide throttle counters. Access tokens
     /// already issued stay valid until they expire (15 minutes by default).
+    ///
+    /// Records `authn_token_revoked` (reason `logout_all`) when at least one
+    /// session was revoked.
     ///
     /// # Errors
     ///
-    /// 503 when the store is down.
+    /// 503 when the refresh store is down. A failure to forget known
+    /// clients (directory or throttle store down) is logged, not returned:
+    /// the sessions are revoked by then.
     pub async fn logout_all(&self, user_id: &str, client: &ClientInfo) -> Result<u64, Error> {
         let revoked = self
             .rotation
             .revoke_user(user_id)
             .await
             .map_err(Error::from)?;
+        self.forget_known_clients(user_id).await;
+        if revoked > 0 {
+            self.record(
+                self.event(AuditKind::AuthnTokenRevoked, client)
+                    .with_user_id(user_id)
+                    .with_reason("logout_all"),
+            )
+            .await;
+        }
+        Ok(revoked)
+    }
+
+    async fn forget_known_clients(&self, user_id: &str) {
+        let forgotten = match self.directory.find_by_id(user_id).await {
+            Ok(Some(user)) => self.throttle.forget_known_clients(user.username()).await,
+            Ok(None) => Ok(()),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = forgotten {
+            tracing::warn!(
+                target: "opsguard::auth",
+                user_id,
+                error = &err as &(dyn std::error::Error + 'static),
+                "known clients of the user not forgotten"
+            );
+        }
+    }
+
+    /// Ends the family of `token` (whose verified claims are `claims`),
+    /// learning from the rotation whether the token was the current one.
+    ///
+    /// The rotation store answers "current", "used" or "inactive" only by
+    /// rotating, and rotating a used token is exactly the reuse check, which
+    /// revokes the family itself. For a current token the pair it makes is
+    /// dropped unseen (nobody ever holds it) and the family is revoked.
+    async fn end_family(&self, token: &str, claims: &RefreshClaims) -> Result<Ended, Error> {
+        match self.rotation.rotate(token).await {
+            Ok(pair) => {
+                let family = pair.family().clone();
+                drop(pair);
+                let revoked = self
+                    .rotation
+                    .revoke_family(&family)
+                    .await
+                    .map_err(Error::from)?;
+                Ok(if revoked {
+                    Ended::Revoked(family)
+                } else {
+                    // Another request (a concurrent reuse, logout or
+                    // logout-all) revoked it first and recorded it.
+                    Ended::AlreadyInactive(family)
+                })
+            }
+            Err(TokenError::ReuseDetected(reuse)) => Ok(Ended::Reused(reuse)),
+            Err(TokenError::Revoked) => Ok(Ended::AlreadyInactive(claims.family().clone())),
+            Err(err) => Err(reject_token(err)),
+        }
+    }
+
+    async fn record_reuse(
+        &self,
+        reuse: &ReuseDetected,
+        claims: &RefreshClaims,
+        client: &ClientInfo,
+    ) {
         self.record(
-            self.event(AuditKind::AuthnTokenRevoked, client)
-                .with_user_id(user_id)
-                .with_reason("logout_all"),
+            self.event(AuditKind::AuthnTokenReuse, client)
+                .with_user_id(reuse.user_id())
+                .with_username(claims.username())
+                .with_family_id(reuse.family().as_str())
+                .with_reason("refresh_token_reused"),
         )
         .await;
-        Ok(revoked)
+    }
+
+    fn token_event(
+        &self,
+        kind: AuditKind,
+        client: &ClientInfo,
+        claims: &RefreshClaims,
+        family: &FamilyId,
+    ) -> AuditEvent {
+        self.event(kind, client)
+            .with_user_id(claims.subject())
+            .with_username(claims.username())
+            .with_family_id(family.as_str())
+    }
+
+    /// A refused refresh or logout token: an authentic but expired one is
+    /// recorded as `session_expired` (the token's claims cannot be read, so
+    /// without a user); every reason goes to the rejection log.
+    async fn refuse_token(&self, err: TokenError, client: &ClientInfo) -> Error {
+        if matches!(err, TokenError::Expired) {
+            self.record(
+                self.event(AuditKind::SessionExpired, client)
+                    .with_reason("refresh_token_expired"),
+            )
+            .await;
+        }
+        reject_token(err)
     }
 
     /// The caller of a request, from its `Authorization` header values (see

@@ -17,7 +17,9 @@ pub use audit::{
     AuditEvent, AuditKind, AuditSink, MemorySink, Resource, Severity, TracingSink, record_or_log,
 };
 pub use bearer::{BearerToken, MAX_TOKEN_LEN, parse_authorization};
-pub use client_ip::{ClientIpResolver, ClientIpResolverBuilder};
+pub use client_ip::{
+    ClientIpResolver, ClientIpResolverBuilder, MIN_TRUSTED_PREFIX_V4, MIN_TRUSTED_PREFIX_V6,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{Directory, MemoryDirectory, UserRecord};
 pub use error::{AuthError, StoreError};

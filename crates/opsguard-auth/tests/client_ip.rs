@@ -182,6 +182,43 @@ fn invalid_trusted_proxy_names_its_position() {
     assert_eq!(core.kind(), opsguard_core::ErrorKind::Internal);
 }
 
+/// Trusting `0.0.0.0/0` or `::/0` would let every client write
+/// `X-Forwarded-For`: networks broader than /8 (IPv4) or /16 (IPv6, outside
+/// the private ranges) are refused.
+#[test]
+fn too_broad_trusted_networks_are_refused() {
+    for (entries, position) in [
+        (&["0.0.0.0/0"][..], 0),
+        (&["10.0.0.0/8", "::/0"][..], 1),
+        (&["192.0.2.10", "10.0.0.0/8", "::ffff:0.0.0.0/96"][..], 2),
+        (&["2000::/3"][..], 0),
+        (&["0.0.0.0/7"][..], 0),
+    ] {
+        let err = ClientIpResolver::builder()
+            .with_trusted_proxies(entries.iter().copied())
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(err, AuthError::TrustedProxyTooBroad { position: p } if p == position),
+            "{entries:?}: {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("trusted proxy entry {position} is too broad a network to trust")
+        );
+    }
+    assert_eq!(opsguard_auth::MIN_TRUSTED_PREFIX_V4, 8);
+    assert_eq!(opsguard_auth::MIN_TRUSTED_PREFIX_V6, 16);
+    // The narrowest refused are just below the limits; private IPv6 ranges
+    // may be trusted whole.
+    let resolver = ClientIpResolver::builder()
+        .with_trusted_proxies(["10.0.0.0/8", "2001:db8::/16", "fc00::/7", "fe80::/10"])
+        .build()
+        .unwrap();
+    assert!(resolver.is_trusted(ip("fd12::1")));
+    assert!(!resolver.is_trusted(ip("11.0.0.1")));
+}
+
 proptest! {
     #[test]
     fn arbitrary_header_never_panics_and_untrusted_peer_wins(

@@ -11,16 +11,16 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use common::{ALICE_PASSWORD, Fixture, client};
 use opsguard_auth::{
-    AuditEvent, AuditKind, AuditSink, Authenticator, ClientInfo, MemoryDirectory, StoreError,
-    UserRecord,
+    AuditEvent, AuditKind, AuditSink, Authenticator, ClientInfo, Counter, Directory,
+    MemoryDirectory, StoreError, ThrottleKey, ThrottlePolicy, ThrottleStore, UserRecord,
 };
 use opsguard_core::{Error, ErrorKind, INVALID_CREDENTIALS_MESSAGE};
-use opsguard_password::Hasher;
+use opsguard_password::{Argon2Params, Hasher};
 use opsguard_token::refresh::{MemoryRefreshStore, RefreshRotation};
 use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey};
 use secrecy::SecretString;
@@ -517,4 +517,316 @@ fn user_record_debug_hides_the_hash() {
     let debug = format!("{user:?}");
     assert!(!debug.contains("argon2id"));
     assert!(debug.contains("[REDACTED]"));
+}
+
+/// Serves reads from memory but cannot write (a read-only replica, a full
+/// disk): no attempt can be counted.
+#[derive(Debug, Default)]
+struct ReadOnlyThrottleStore(opsguard_auth::MemoryThrottleStore);
+
+#[async_trait]
+impl ThrottleStore for ReadOnlyThrottleStore {
+    async fn increment(
+        &self,
+        _: &ThrottleKey,
+        _: SystemTime,
+        _: Duration,
+    ) -> Result<Counter, StoreError> {
+        Err(StoreError::new("throttle", "read-only"))
+    }
+    async fn decrement(&self, _: &ThrottleKey, _: SystemTime) -> Result<(), StoreError> {
+        Err(StoreError::new("throttle", "read-only"))
+    }
+    async fn read(
+        &self,
+        key: &ThrottleKey,
+        now: SystemTime,
+    ) -> Result<Option<Counter>, StoreError> {
+        self.0.read(key, now).await
+    }
+    async fn clear(&self, _: &ThrottleKey) -> Result<(), StoreError> {
+        Err(StoreError::new("throttle", "read-only"))
+    }
+}
+
+/// M1: an attempt the throttle cannot count is refused with 503 before any
+/// password is verified (it used to be verified and its failure lost).
+#[tokio::test]
+async fn a_login_the_throttle_cannot_count_is_refused_before_verification() {
+    let fx = Fixture::with_store(
+        ThrottlePolicy::default(),
+        Arc::new(ReadOnlyThrottleStore::default()),
+    );
+    fx.register("42", "alice", ALICE_PASSWORD);
+    for password in ["wrong-pass-1", ALICE_PASSWORD] {
+        let err = fx
+            .auth
+            .login("alice", &secret(password), &client())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+    }
+    assert_eq!(fx.check.counts(), (0, 0));
+    assert!(fx.audit.events().is_empty());
+}
+
+/// M1: concurrent wrong guesses from one client cannot all pass one check
+/// while the first ones are still verifying.
+#[tokio::test]
+async fn concurrent_guesses_are_counted_before_their_verification() {
+    let fx = Fixture::new();
+    fx.register("42", "alice", ALICE_PASSWORD);
+    let wrong = secret("wrong-pass-1");
+    let who = client();
+    let login = || fx.auth.login("alice", &wrong, &who);
+    // All eight are admitted or refused before the first verification ends.
+    let results = tokio::join!(
+        login(),
+        login(),
+        login(),
+        login(),
+        login(),
+        login(),
+        login(),
+        login()
+    );
+    let results = [
+        results.0, results.1, results.2, results.3, results.4, results.5, results.6, results.7,
+    ];
+    let kinds: Vec<ErrorKind> = results
+        .iter()
+        .map(|r| r.as_ref().unwrap_err().kind())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == ErrorKind::Auth).count(),
+        4,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == ErrorKind::RateLimited)
+            .count(),
+        4,
+        "{kinds:?}"
+    );
+    assert_eq!(fx.check.counts(), (4, 0));
+}
+
+/// The CAS in `update_password_hash`: a password reset that finishes while
+/// a login verifies the old password is not undone by the login's rehash.
+#[tokio::test]
+async fn a_rehash_does_not_overwrite_a_password_changed_during_the_login() {
+    let fx = Fixture::new();
+    let legacy = Hasher::builder()
+        .with_bcrypt(4)
+        .dangerous_allow_weak_params()
+        .build()
+        .unwrap();
+    let old_hash = legacy.hash(&secret(ALICE_PASSWORD)).unwrap();
+    fx.directory
+        .insert(UserRecord::new("7", "bob", old_hash.clone()));
+    let reset_hash = fx.hasher.hash(&secret("a brand new passphrase")).unwrap();
+    let (directory, reset) = (fx.directory.clone(), reset_hash.clone());
+    fx.check.after_next_verify(move || {
+        directory.insert(UserRecord::new("7", "bob", reset));
+    });
+    // The old password was right when it was checked: the login succeeds.
+    fx.auth
+        .login("bob", &secret(ALICE_PASSWORD), &client())
+        .await
+        .unwrap();
+    assert_eq!(fx.directory.get("7").unwrap().password_hash(), reset_hash);
+    // The old password no longer works; the new one does.
+    assert_invalid_credentials(
+        &fx.auth
+            .login("bob", &secret(ALICE_PASSWORD), &client())
+            .await
+            .unwrap_err(),
+    );
+    fx.auth
+        .login("bob", &secret("a brand new passphrase"), &client())
+        .await
+        .unwrap();
+    // Without a concurrent change the CAS stores the upgrade.
+    let directory = MemoryDirectory::new();
+    directory.insert(UserRecord::new("1", "x", "old"));
+    assert!(
+        !directory
+            .update_password_hash("1", "other", "new")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !directory
+            .update_password_hash("2", "old", "new")
+            .await
+            .unwrap()
+    );
+    assert!(
+        directory
+            .update_password_hash("1", "old", "new")
+            .await
+            .unwrap()
+    );
+    assert_eq!(directory.get("1").unwrap().password_hash(), "new");
+}
+
+/// M3: a stored argon2id hash with *stronger* parameters than the current
+/// ones is rehashed at login too, so the user stops being told apart from
+/// unknown users by timing.
+#[tokio::test]
+async fn a_stronger_stored_hash_is_rehashed_to_the_current_parameters() {
+    let fx = Fixture::new();
+    let stronger = Hasher::builder()
+        .with_argon2id(Argon2Params::new(256, 2, 1))
+        .dangerous_allow_weak_params()
+        .build()
+        .unwrap();
+    let old_hash = stronger.hash(&secret(ALICE_PASSWORD)).unwrap();
+    assert!(old_hash.contains("m=256,t=2,p=1"), "{old_hash}");
+    fx.directory
+        .insert(UserRecord::new("8", "carol", old_hash.clone()));
+    fx.auth
+        .login("carol", &secret(ALICE_PASSWORD), &client())
+        .await
+        .unwrap();
+    let stored = fx.directory.get("8").unwrap();
+    assert!(
+        stored.password_hash().contains("$m=64,t=1,p=1$"),
+        "{stored:?}"
+    );
+    assert!(
+        fx.hasher
+            .verify(&secret(ALICE_PASSWORD), stored.password_hash())
+            .unwrap()
+            .is_match()
+    );
+}
+
+/// A password bcrypt cannot take (over 72 bytes, or with a NUL) against a
+/// bcrypt hash is the client's input, not a broken stored hash: a plain
+/// login failure with its own reason, no error log, no panic.
+#[tokio::test]
+async fn a_password_too_long_for_a_bcrypt_hash_is_an_ordinary_failure() {
+    let fx = Fixture::new();
+    let legacy = Hasher::builder()
+        .with_bcrypt(4)
+        .dangerous_allow_weak_params()
+        .build()
+        .unwrap();
+    fx.directory.insert(UserRecord::new(
+        "3",
+        "lena",
+        legacy.hash(&secret(ALICE_PASSWORD)).unwrap(),
+    ));
+    let (captured, _guard) = common::Captured::install();
+    let long = "x".repeat(100);
+    for (n, password) in [long.as_str(), "nul\0inside"].into_iter().enumerate() {
+        let who = ClientInfo::new(std::net::IpAddr::from([
+            203,
+            0,
+            113,
+            u8::try_from(n).unwrap(),
+        ]));
+        let err = fx
+            .auth
+            .login("lena", &secret(password), &who)
+            .await
+            .unwrap_err();
+        assert_invalid_credentials(&err);
+        let last = fx.audit.events().pop().unwrap();
+        assert_eq!(last.kind(), AuditKind::AuthnLoginFail);
+        assert_eq!(last.reason(), Some("password_unusable_for_stored_scheme"));
+        assert_eq!(last.user_id(), Some("3"));
+    }
+    assert_eq!(fx.check.counts(), (2, 0));
+    let lines = captured.lines();
+    assert!(
+        lines.iter().all(|l| l["level"] != "ERROR"),
+        "{}",
+        captured.text()
+    );
+    assert!(lines.iter().any(|l| l["target"] == "opsguard::rejection"
+        && l["fields"]["message"] == "password refused by the stored hash's scheme"));
+    assert!(!captured.text().contains(&long));
+}
+
+/// Logging out with a refresh token that was already rotated is reuse: the
+/// family is revoked and `authn_token_reuse` recorded, not a plain logout.
+#[tokio::test]
+async fn logout_with_an_already_rotated_token_is_reuse() {
+    let fx = Fixture::new();
+    fx.register("42", "alice", ALICE_PASSWORD);
+    let login = fx
+        .auth
+        .login("alice", &secret(ALICE_PASSWORD), &client())
+        .await
+        .unwrap();
+    let next = fx
+        .auth
+        .refresh(&secret(login.refresh().expose_secret()), &client())
+        .await
+        .unwrap();
+    fx.auth
+        .logout(&secret(login.refresh().expose_secret()), &client())
+        .await
+        .unwrap();
+    let last = fx.audit.events().pop().unwrap();
+    assert_eq!(last.kind(), AuditKind::AuthnTokenReuse);
+    assert_eq!(last.user_id(), Some("42"));
+    assert_eq!(last.family_id(), Some(login.family().as_str()));
+    assert_eq!(last.reason(), Some("refresh_token_reused"));
+    // The family is revoked: the current token is refused too.
+    assert!(
+        fx.auth
+            .refresh(&secret(next.refresh().expose_secret()), &client())
+            .await
+            .unwrap_err()
+            .is_invalid_token()
+    );
+    // Logging out again changes nothing and records nothing more than the
+    // refused refresh.
+    let before = fx.audit.events().len();
+    fx.auth
+        .logout(&secret(next.refresh().expose_secret()), &client())
+        .await
+        .unwrap();
+    assert_eq!(fx.audit.events().len(), before);
+}
+
+/// A full password-hashing queue (opsguard-password's `Busy`) verified
+/// nothing: 503 for known and unknown users alike (no enumeration by
+/// load), nothing audited as a failure, and the throttle counts given back.
+#[tokio::test]
+async fn busy_password_hashing_answers_503_alike_and_counts_nothing() {
+    let fx = Fixture::new();
+    fx.register("42", "alice", ALICE_PASSWORD);
+    fx.check
+        .busy
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut bodies = Vec::new();
+    for _ in 0..4 {
+        for username in ["alice", "no_such_user_93"] {
+            let err = fx
+                .auth
+                .login(username, &secret("wrong-pass-1"), &client())
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unavailable, "{username}");
+            bodies.push(err.to_wire());
+        }
+    }
+    assert!(bodies.iter().all(|wire| wire == &bodies[0]));
+    assert!(fx.audit.events().is_empty());
+    // Eight refused attempts left no failure behind: the owner is not
+    // delayed and logs in with a plain success.
+    fx.check
+        .busy
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    fx.auth
+        .login("alice", &secret(ALICE_PASSWORD), &client())
+        .await
+        .unwrap();
+    assert_eq!(fx.audit.kinds(), [AuditKind::AuthnLoginSuccess]);
 }

@@ -61,20 +61,14 @@ async fn failures_delay_progressively_then_lock_then_unlock_after_the_window() {
     let client = ip("198.51.100.7");
     // Three free failures.
     for _ in 0..3 {
-        let lock = throttle
-            .check("alice", client)
-            .await
-            .unwrap()
-            .fail()
-            .await
-            .unwrap();
+        let lock = throttle.check("alice", client).await.unwrap().fail();
         assert_eq!(lock, None);
     }
     // Failures 4 to 9: the next attempt waits 1, 2, 4, 8, 16, 32 s.
     for (failures, wait) in [(4, 1), (5, 2), (6, 4), (7, 8), (8, 16), (9, 32)] {
         let attempt = throttle.check("alice", client).await.unwrap();
         assert_eq!(attempt.prior_failures(), failures - 1);
-        assert_eq!(attempt.fail().await.unwrap(), None);
+        assert_eq!(attempt.fail(), None);
         let refused = throttled(throttle.check("alice", client).await);
         assert_eq!(refused.scope(), ThrottleScope::AccountClient);
         assert_eq!(
@@ -96,13 +90,7 @@ async fn failures_delay_progressively_then_lock_then_unlock_after_the_window() {
         clock.advance(Duration::from_millis(1));
     }
     // The tenth failure locks for the window (15 minutes).
-    let lock = throttle
-        .check("alice", client)
-        .await
-        .unwrap()
-        .fail()
-        .await
-        .unwrap();
+    let lock = throttle.check("alice", client).await.unwrap().fail();
     let lock = lock.expect("the tenth failure locks");
     assert_eq!(lock.scope(), ThrottleScope::AccountClient);
     assert_eq!(lock.duration(), 15 * MINUTE);
@@ -124,13 +112,7 @@ async fn success_resets_the_pair_counter() {
     let (throttle, _, _) = throttle_with(no_rate_cap());
     let client = ip("198.51.100.7");
     for _ in 0..3 {
-        throttle
-            .check("alice", client)
-            .await
-            .unwrap()
-            .fail()
-            .await
-            .unwrap();
+        assert_eq!(throttle.check("alice", client).await.unwrap().fail(), None);
     }
     let attempt = throttle.check("alice", client).await.unwrap();
     assert_eq!(attempt.prior_failures(), 3);
@@ -139,15 +121,9 @@ async fn success_resets_the_pair_counter() {
     assert_eq!(attempt.prior_failures(), 0);
     assert!(attempt.is_known_client());
     // Three more free failures before any delay.
-    attempt.fail().await.unwrap();
+    assert_eq!(attempt.fail(), None);
     for _ in 0..2 {
-        throttle
-            .check("alice", client)
-            .await
-            .unwrap()
-            .fail()
-            .await
-            .unwrap();
+        assert_eq!(throttle.check("alice", client).await.unwrap().fail(), None);
     }
     assert!(throttle.check("alice", client).await.is_ok());
 }
@@ -164,7 +140,7 @@ async fn fail_until_locked(
         match throttle.check(account, client).await {
             Ok(attempt) => {
                 failures += 1;
-                if attempt.fail().await.unwrap().is_some() {
+                if attempt.fail().is_some() {
                     return failures;
                 }
             }
@@ -213,7 +189,7 @@ async fn distributed_attack_on_one_account_does_not_lock_out_its_owner() {
                 Ok(attempt) => {
                     guesses += 1;
                     // The account-wide limit never locks.
-                    if let Some(lock) = attempt.fail().await.unwrap() {
+                    if let Some(lock) = attempt.fail() {
                         assert_ne!(lock.scope(), ThrottleScope::Account);
                     }
                 }
@@ -236,7 +212,7 @@ async fn distributed_attack_on_one_account_does_not_lock_out_its_owner() {
     // after a typo only their own pair counter applies.
     let attempt = throttle.check("alice", owner_home).await.unwrap();
     assert!(attempt.is_known_client());
-    attempt.fail().await.unwrap();
+    assert_eq!(attempt.fail(), None);
     throttle
         .check("alice", owner_home)
         .await
@@ -250,7 +226,7 @@ async fn distributed_attack_on_one_account_does_not_lock_out_its_owner() {
     let hotel = ip("198.51.100.200");
     let attempt = throttle.check("alice", hotel).await.unwrap();
     assert!(!attempt.is_known_client());
-    attempt.fail().await.unwrap();
+    assert_eq!(attempt.fail(), None);
     let refused = throttled(throttle.check("alice", hotel).await);
     assert_eq!(refused.scope(), ThrottleScope::Account);
     assert!(!refused.is_locked());
@@ -279,22 +255,20 @@ async fn one_client_failing_across_many_accounts_is_slowed_then_locked() {
         .await
         .unwrap();
     for n in 0..20 {
-        throttle
-            .check(&format!("user{n}"), stuffer)
-            .await
-            .unwrap()
-            .fail()
-            .await
-            .unwrap();
+        assert_eq!(
+            throttle
+                .check(&format!("user{n}"), stuffer)
+                .await
+                .unwrap()
+                .fail(),
+            None
+        );
     }
     // The 21st account is fine; its failure makes the client wait.
-    throttle
-        .check("user20", stuffer)
-        .await
-        .unwrap()
-        .fail()
-        .await
-        .unwrap();
+    assert_eq!(
+        throttle.check("user20", stuffer).await.unwrap().fail(),
+        None
+    );
     let refused = throttled(throttle.check("user21", stuffer).await);
     assert_eq!(refused.scope(), ThrottleScope::Client);
     assert_eq!(refused.retry_after(), Duration::from_secs(1));
@@ -304,7 +278,7 @@ async fn one_client_failing_across_many_accounts_is_slowed_then_locked() {
         loop {
             match throttle.check(&format!("user{n}"), stuffer).await {
                 Ok(attempt) => {
-                    lock = attempt.fail().await.unwrap();
+                    lock = attempt.fail();
                     break;
                 }
                 Err(AuthError::Throttled(t)) if !t.is_locked() => clock.advance(t.retry_after()),
@@ -336,13 +310,7 @@ async fn xff_spoofing_does_not_move_the_throttle_key() {
         let spoofed = format!("10.0.0.{n}");
         let client = resolver.resolve(attacker_peer, [spoofed.as_str()]);
         assert_eq!(client, attacker_peer);
-        throttle
-            .check("alice", client)
-            .await
-            .unwrap()
-            .fail()
-            .await
-            .unwrap();
+        assert_eq!(throttle.check("alice", client).await.unwrap().fail(), None);
     }
     let client = resolver.resolve(attacker_peer, ["192.0.2.99"]);
     let refused = throttled(throttle.check("alice", client).await);
@@ -354,21 +322,373 @@ async fn ipv6_clients_are_counted_per_64() {
     let (throttle, _, _) = throttle_with(no_rate_cap());
     for n in 1..=4u16 {
         let client = IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, n]);
-        throttle
-            .check("alice", client)
-            .await
-            .unwrap()
-            .fail()
-            .await
-            .unwrap();
+        assert_eq!(throttle.check("alice", client).await.unwrap().fail(), None);
     }
     let sibling = ip("2001:db8::ffff:1");
     assert_eq!(
         throttled(throttle.check("alice", sibling).await).scope(),
         ThrottleScope::AccountClient
     );
-    let other_64 = ip("2001:db8:0:1::1");
-    assert!(throttle.check("alice", other_64).await.is_ok());
+    // Another /64 of the same /48 shares the /48's budget on the account
+    // (M4); a /64 of another /48 starts afresh.
+    let same_48 = ip("2001:db8:0:1::1");
+    assert_eq!(
+        throttled(throttle.check("alice", same_48).await).scope(),
+        ThrottleScope::AccountNetwork
+    );
+    let other_48 = ip("2001:db8:1::1");
+    assert!(throttle.check("alice", other_48).await.is_ok());
+}
+
+/// M4: an IPv6 attacker holding a /48 (65,536 /64 clients) gets the budget
+/// of one client, on one account and across accounts.
+#[tokio::test]
+async fn ipv6_64s_of_one_48_share_one_budget() {
+    let (throttle, clock, _) = throttle_with(no_rate_cap());
+    let in_48 = |n: u16| IpAddr::from([0x2001, 0xdb8, 0x77, n, 0, 0, 0, 1]);
+    // One account: four failures, each from a fresh /64, then the /48 waits.
+    for n in 0..4 {
+        assert_eq!(
+            throttle.check("alice", in_48(n)).await.unwrap().fail(),
+            None
+        );
+    }
+    let refused = throttled(throttle.check("alice", in_48(100)).await);
+    assert_eq!(refused.scope(), ThrottleScope::AccountNetwork);
+    assert_eq!(refused.retry_after(), Duration::from_secs(1));
+    // The owner's known /64 inside that /48 is judged by its own pair only.
+    let owner = in_48(200);
+    clock.advance(Duration::from_secs(1));
+    throttle
+        .check("alice", owner)
+        .await
+        .unwrap()
+        .succeed()
+        .await
+        .unwrap();
+    // (A success gives back its own count but keeps the counters' last
+    // failure, so the /48's delay runs from the owner's attempt.)
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        throttle.check("alice", in_48(5)).await.unwrap().fail(),
+        None
+    );
+    let refused = throttled(throttle.check("alice", in_48(6)).await);
+    assert_eq!(refused.scope(), ThrottleScope::AccountNetwork);
+    assert_eq!(refused.retry_after(), Duration::from_secs(2));
+    assert!(
+        throttle
+            .check("alice", owner)
+            .await
+            .unwrap()
+            .is_known_client()
+    );
+
+    // Across accounts: 20 free failures for the whole /48, then it waits.
+    let (throttle, _, _) = throttle_with(no_rate_cap());
+    for n in 0..21u16 {
+        assert_eq!(
+            throttle
+                .check(&format!("user{n}"), in_48(1000 + n))
+                .await
+                .unwrap()
+                .fail(),
+            None
+        );
+    }
+    let refused = throttled(throttle.check("user99", in_48(2000)).await);
+    assert_eq!(refused.scope(), ThrottleScope::Network);
+    assert_eq!(refused.retry_after(), Duration::from_secs(1));
+    // Another /48 is not held back, nor is IPv4.
+    assert!(throttle.check("user99", ip("2001:db8:78::1")).await.is_ok());
+    assert!(throttle.check("user99", ip("198.51.100.7")).await.is_ok());
+}
+
+/// M1: the attempt is counted when it is admitted, before its password is
+/// verified, so attempts still verifying cannot all pass one check.
+#[tokio::test]
+async fn attempts_are_counted_when_admitted_so_concurrent_ones_cannot_all_pass() {
+    let (throttle, _, store) = throttle_with(no_rate_cap());
+    let client = ip("198.51.100.7");
+    let mut verifying = Vec::new();
+    let mut refused = Vec::new();
+    for _ in 0..10 {
+        match throttle.check("alice", client).await {
+            Ok(attempt) => verifying.push(attempt),
+            Err(err) => refused.push(err),
+        }
+    }
+    // Three free failures and the fourth that starts the delay.
+    assert_eq!(verifying.len(), 4);
+    assert_eq!(refused.len(), 6);
+    for err in refused {
+        let AuthError::Throttled(t) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(t.scope(), ThrottleScope::AccountClient);
+        assert_eq!(t.retry_after(), Duration::from_secs(1));
+    }
+    let pair = verifying.pop().unwrap();
+    assert_eq!(pair.prior_failures(), 3);
+    // Cancelled (no password verified) gives every count back.
+    pair.cancel().await.unwrap();
+    assert_eq!(store.len(), 3);
+    let third = verifying.pop().unwrap();
+    assert_eq!(third.prior_failures(), 2);
+    third.cancel().await.unwrap();
+    // Two counted failures remain: the next attempt is free again.
+    let next = throttle.check("alice", client).await.unwrap();
+    assert_eq!(next.prior_failures(), 2);
+    drop(verifying);
+}
+
+/// Serves reads from memory but cannot write: the counts cannot be taken.
+#[derive(Debug, Default)]
+struct ReadOnlyStore(MemoryThrottleStore);
+
+#[async_trait]
+impl ThrottleStore for ReadOnlyStore {
+    async fn increment(
+        &self,
+        _: &ThrottleKey,
+        _: SystemTime,
+        _: Duration,
+    ) -> Result<Counter, StoreError> {
+        Err(StoreError::new("throttle", "read-only replica"))
+    }
+    async fn decrement(&self, _: &ThrottleKey, _: SystemTime) -> Result<(), StoreError> {
+        Err(StoreError::new("throttle", "read-only replica"))
+    }
+    async fn read(
+        &self,
+        key: &ThrottleKey,
+        now: SystemTime,
+    ) -> Result<Option<Counter>, StoreError> {
+        self.0.read(key, now).await
+    }
+    async fn clear(&self, _: &ThrottleKey) -> Result<(), StoreError> {
+        Err(StoreError::new("throttle", "read-only replica"))
+    }
+}
+
+/// M1: a counter that cannot be incremented refuses the attempt (503)
+/// instead of letting it through uncounted.
+#[tokio::test]
+async fn an_attempt_that_cannot_be_counted_is_refused_with_503() {
+    let throttle = Throttle::new(no_rate_cap(), Arc::new(ReadOnlyStore::default()));
+    let err = throttle
+        .check("alice", ip("198.51.100.7"))
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, AuthError::Store(s) if s.store() == "throttle"));
+    assert_eq!(
+        opsguard_core::Error::from(err).kind(),
+        ErrorKind::Unavailable
+    );
+}
+
+/// The attempt-rate cap runs on the monotonic clock: a wall-clock step
+/// forward (NTP, a resumed VM) does not free a capped client, and a step
+/// back does not block one.
+#[tokio::test]
+async fn attempt_rate_is_measured_on_the_monotonic_clock() {
+    let policy = ThrottlePolicy::builder()
+        .with_attempt_rate(3, Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let (throttle, clock, _) = throttle_with(policy);
+    let client = ip("198.51.100.7");
+    for n in 0..3 {
+        throttle
+            .check(&format!("user{n}"), client)
+            .await
+            .unwrap()
+            .succeed()
+            .await
+            .unwrap();
+    }
+    clock.set(start() + 60 * MINUTE);
+    let refused = throttled(throttle.check("user9", client).await);
+    assert_eq!(refused.scope(), ThrottleScope::AttemptRate);
+    assert_eq!(refused.retry_after(), Duration::from_secs(2));
+    // Two seconds of real time free one attempt, whatever the wall clock
+    // says (here: stepped back by two hours).
+    clock.advance(Duration::from_secs(2));
+    clock.set(start() - 60 * MINUTE);
+    throttle
+        .check("user9", client)
+        .await
+        .unwrap()
+        .succeed()
+        .await
+        .unwrap();
+    assert_eq!(
+        throttled(throttle.check("user10", client).await).scope(),
+        ThrottleScope::AttemptRate
+    );
+}
+
+/// Passes everything to a memory store and remembers every key it saw.
+#[derive(Debug, Default)]
+struct KeyLog {
+    keys: std::sync::Mutex<Vec<String>>,
+    inner: MemoryThrottleStore,
+}
+
+impl KeyLog {
+    fn saw(&self, key: &ThrottleKey) {
+        self.keys.lock().unwrap().push(key.as_str().to_owned());
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for KeyLog {
+    async fn increment(
+        &self,
+        key: &ThrottleKey,
+        now: SystemTime,
+        ttl: Duration,
+    ) -> Result<Counter, StoreError> {
+        self.saw(key);
+        self.inner.increment(key, now, ttl).await
+    }
+    async fn decrement(&self, key: &ThrottleKey, now: SystemTime) -> Result<(), StoreError> {
+        self.saw(key);
+        self.inner.decrement(key, now).await
+    }
+    async fn read(
+        &self,
+        key: &ThrottleKey,
+        now: SystemTime,
+    ) -> Result<Option<Counter>, StoreError> {
+        self.saw(key);
+        self.inner.read(key, now).await
+    }
+    async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
+        self.saw(key);
+        self.inner.clear(key).await
+    }
+}
+
+/// Users type passwords into the username field: no counter key, and no
+/// `Debug` of the throttle, its store or an attempt, holds the name.
+#[tokio::test]
+async fn counter_keys_and_debug_output_hold_no_username() {
+    let typed = "Correct-Horse-Battery-9";
+    let log = Arc::new(KeyLog::default());
+    let throttle = Throttle::new(no_rate_cap(), log.clone());
+    let v4 = ip("198.51.100.7");
+    let v6 = ip("2001:db8:5::1");
+    assert_eq!(throttle.check(typed, v4).await.unwrap().fail(), None);
+    let attempt = throttle.check(typed, v6).await.unwrap();
+    let shown = format!("{throttle:?} {attempt:?} {log:?}");
+    attempt.succeed().await.unwrap();
+    throttle.forget_known_clients(typed).await.unwrap();
+    throttle
+        .check(typed, v6)
+        .await
+        .unwrap()
+        .cancel()
+        .await
+        .unwrap();
+    let keys = log.keys.lock().unwrap().clone();
+    assert!(keys.len() > 20, "{keys:?}");
+    let lower = typed.to_lowercase();
+    for text in keys.iter().chain([&shown]) {
+        assert!(!text.contains(typed), "{text}");
+        assert!(!text.to_lowercase().contains(&lower), "{text}");
+        assert!(!text.contains("Horse"), "{text}");
+    }
+    // The per-client keys name the client network in clear, nothing else.
+    assert!(keys.contains(&"client|198.51.100.7/32".to_owned()));
+    assert!(keys.contains(&"net|2001:db8:5::/48".to_owned()));
+    for key in &keys {
+        let (kind, rest) = key.split_once('|').unwrap();
+        assert!(
+            matches!(kind, "client" | "net")
+                || (rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit())),
+            "{key}"
+        );
+    }
+
+    // A service key changes every account key (not the client ones); a
+    // short key is refused.
+    let keyed_log = Arc::new(KeyLog::default());
+    let keyed = Throttle::new(no_rate_cap(), keyed_log.clone())
+        .with_key(&secrecy::SecretSlice::from(vec![0x5a; 32]))
+        .unwrap();
+    assert_eq!(keyed.check(typed, v4).await.unwrap().fail(), None);
+    let keyed_keys = keyed_log.keys.lock().unwrap().clone();
+    assert!(keyed_keys.contains(&"client|198.51.100.7/32".to_owned()));
+    for key in keyed_keys.iter().filter(|k| !k.starts_with("client|")) {
+        assert!(!keys.contains(key), "{key}");
+    }
+    assert!(!format!("{keyed:?}").contains("5a5a"));
+    let short = Throttle::new(no_rate_cap(), Arc::new(MemoryThrottleStore::new()))
+        .with_key(&secrecy::SecretSlice::from(vec![1; 31]));
+    assert!(matches!(
+        short,
+        Err(AuthError::InvalidConfig {
+            name: "with_key",
+            ..
+        })
+    ));
+}
+
+/// M2: a lock of the longest window a policy accepts really locks, for that
+/// window; anything longer (up to `Duration::MAX`, whose end overflows) is
+/// refused by the builder rather than quietly meaning "no lock".
+#[tokio::test]
+async fn the_longest_accepted_lock_locks_for_its_whole_window() {
+    let limit = FailureLimit::new(FailureLimit::MAX_WINDOW)
+        .with_free_failures(0)
+        .with_delay(Duration::from_secs(1), Duration::from_secs(1))
+        .with_lock_after(2);
+    let policy = ThrottlePolicy::builder()
+        .with_account_client_limit(limit)
+        .without_attempt_rate()
+        .build()
+        .unwrap();
+    let (throttle, clock, _) = throttle_with(policy);
+    let client = ip("198.51.100.7");
+    assert_eq!(throttle.check("alice", client).await.unwrap().fail(), None);
+    clock.advance(Duration::from_secs(1));
+    let lock = throttle
+        .check("alice", client)
+        .await
+        .unwrap()
+        .fail()
+        .unwrap();
+    assert_eq!(lock.duration(), FailureLimit::MAX_WINDOW);
+    clock.advance(FailureLimit::MAX_WINDOW - Duration::from_secs(1));
+    let refused = throttled(throttle.check("alice", client).await);
+    assert!(refused.is_locked());
+    assert_eq!(refused.retry_after(), Duration::from_secs(1));
+    clock.advance(Duration::from_secs(1));
+    assert!(throttle.check("alice", client).await.is_ok());
+}
+
+/// The largest attempt rate the builder accepts runs (governor's
+/// arithmetic cannot overflow); larger ones are refused, not a panic.
+#[tokio::test]
+async fn the_largest_accepted_attempt_rate_works() {
+    let policy = ThrottlePolicy::builder()
+        .with_attempt_rate(
+            ThrottlePolicy::MAX_ATTEMPT_BURST,
+            ThrottlePolicy::MAX_ATTEMPT_PERIOD,
+        )
+        .build()
+        .unwrap();
+    let (throttle, _, _) = throttle_with(policy);
+    for n in 0..20 {
+        throttle
+            .check(&format!("user{n}"), ip("198.51.100.7"))
+            .await
+            .unwrap()
+            .succeed()
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]
@@ -400,13 +720,14 @@ async fn attempt_rate_caps_attempts_of_any_outcome() {
 async fn long_account_names_share_a_bounded_key() {
     let (throttle, _, store) = throttle_with(no_rate_cap());
     let long = "é".repeat(1000);
-    throttle
-        .check(&long, ip("198.51.100.7"))
-        .await
-        .unwrap()
-        .fail()
-        .await
-        .unwrap();
+    assert_eq!(
+        throttle
+            .check(&long, ip("198.51.100.7"))
+            .await
+            .unwrap()
+            .fail(),
+        None
+    );
     assert_eq!(store.len(), 3);
 }
 
@@ -421,6 +742,9 @@ impl ThrottleStore for DownStore {
         _: SystemTime,
         _: Duration,
     ) -> Result<Counter, StoreError> {
+        Err(StoreError::new("throttle", "connection refused"))
+    }
+    async fn decrement(&self, _: &ThrottleKey, _: SystemTime) -> Result<(), StoreError> {
         Err(StoreError::new("throttle", "connection refused"))
     }
     async fn read(&self, _: &ThrottleKey, _: SystemTime) -> Result<Option<Counter>, StoreError> {
@@ -498,10 +822,45 @@ fn default_policy_is_valid_and_invalid_settings_are_named() {
             ThrottlePolicy::builder().with_attempt_rate(1, Duration::ZERO),
             "with_attempt_rate",
         ),
+        // M2: a lock whose end cannot be represented must not mean "none".
+        (
+            ThrottlePolicy::builder()
+                .with_account_client_limit(FailureLimit::new(Duration::MAX).with_lock_after(10)),
+            "with_account_client_limit",
+        ),
+        (
+            ThrottlePolicy::builder().with_client_limit(FailureLimit::new(
+                FailureLimit::MAX_WINDOW + Duration::from_secs(1),
+            )),
+            "with_client_limit",
+        ),
+        (
+            ThrottlePolicy::builder().with_known_client_ttl(Duration::MAX),
+            "with_known_client_ttl",
+        ),
+        // Extreme attempt rates used to panic in governor.
+        (
+            ThrottlePolicy::builder().with_attempt_rate(u32::MAX, Duration::MAX),
+            "with_attempt_rate",
+        ),
+        (
+            ThrottlePolicy::builder().with_attempt_rate(
+                ThrottlePolicy::MAX_ATTEMPT_BURST + 1,
+                Duration::from_secs(1),
+            ),
+            "with_attempt_rate",
+        ),
+        (
+            ThrottlePolicy::builder().with_attempt_rate(
+                1,
+                ThrottlePolicy::MAX_ATTEMPT_PERIOD + Duration::from_nanos(1),
+            ),
+            "with_attempt_rate",
+        ),
     ];
     for (builder, name) in invalid {
         match builder.build() {
-            Err(AuthError::InvalidConfig { name: got }) => assert_eq!(got, name),
+            Err(AuthError::InvalidConfig { name: got, .. }) => assert_eq!(got, name),
             other => panic!("{name}: {other:?}"),
         }
     }

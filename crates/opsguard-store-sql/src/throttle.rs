@@ -35,6 +35,18 @@ const READ: &str = "\
 SELECT failures, last_failure_us FROM opsguard_throttle_counters
 WHERE counter_key = $1 AND (expires_at_us IS NULL OR expires_at_us > $2)";
 
+/// Give one count back to a live counter above zero; its last failure and
+/// expiry stay as they are.
+const DECREMENT: &str = "\
+UPDATE opsguard_throttle_counters SET failures = failures - 1
+WHERE counter_key = $1 AND failures > 0 AND (expires_at_us IS NULL OR expires_at_us > $2)";
+
+/// Forget a counter that a decrement brought to zero. An increment that
+/// lands between the two statements leaves the count above zero, so the
+/// row survives it.
+const DROP_ZERO: &str =
+    "DELETE FROM opsguard_throttle_counters WHERE counter_key = $1 AND failures = 0";
+
 const CLEAR: &str = "DELETE FROM opsguard_throttle_counters WHERE counter_key = $1";
 
 const PURGE: &str = "DELETE FROM opsguard_throttle_counters WHERE expires_at_us <= $1";
@@ -110,6 +122,31 @@ impl SqlThrottleStore {
         row.map(counter).transpose()
     }
 
+    async fn try_decrement(&self, key: &ThrottleKey, now: SystemTime) -> Result<(), SqlStoreError> {
+        let now = to_micros(now)?;
+        on_pool!(&self.pool, |pool, driver| sqlx::query(DECREMENT)
+            .bind(key.as_str())
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(|err| classify(
+                driver,
+                "give back a throttle count",
+                err
+            )))?;
+        on_pool!(&self.pool, |pool, driver| sqlx::query(DROP_ZERO)
+            .bind(key.as_str())
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(|err| classify(
+                driver,
+                "drop a spent throttle counter",
+                err
+            )))
+    }
+
     async fn try_clear(&self, key: &ThrottleKey) -> Result<(), SqlStoreError> {
         on_pool!(&self.pool, |pool, driver| sqlx::query(CLEAR)
             .bind(key.as_str())
@@ -139,6 +176,12 @@ impl ThrottleStore for SqlThrottleStore {
         ttl: Duration,
     ) -> Result<Counter, StoreError> {
         self.try_increment(key, now, ttl)
+            .await
+            .map_err(|err| err.into_auth(STORE))
+    }
+
+    async fn decrement(&self, key: &ThrottleKey, now: SystemTime) -> Result<(), StoreError> {
+        self.try_decrement(key, now)
             .await
             .map_err(|err| err.into_auth(STORE))
     }

@@ -79,6 +79,8 @@ on_every_backend! {
     throttle_counts_slide_expire_and_clear => throttle_counters;
     throttle_ttl_beyond_representable_time_never_expires => throttle_no_expiry;
     throttle_flow_refuses_after_repeated_failures => throttle_flow;
+    throttle_decrement_gives_one_back_and_drops_spent_counters => throttle_decrement;
+    throttle_flow_gives_back_counts_of_a_success => throttle_flow_success;
     audit_events_read_back_newest_first => audit_order;
 }
 
@@ -466,13 +468,8 @@ async fn throttle_flow(h: &Harness) {
     let account = unique("alice");
     let client = "203.0.113.9".parse().unwrap();
     for _ in 0..4 {
-        throttle
-            .check(&account, client)
-            .await
-            .unwrap()
-            .fail()
-            .await
-            .unwrap();
+        let lock = throttle.check(&account, client).await.unwrap().fail();
+        assert_eq!(lock, None);
     }
     let refused = throttle.check(&account, client).await.err().unwrap();
     assert_eq!(
@@ -487,6 +484,81 @@ async fn throttle_flow(h: &Harness) {
     let attempt = throttle.check(&account, client).await.unwrap();
     assert!(attempt.is_known_client());
     assert_eq!(attempt.prior_failures(), 0);
+}
+
+async fn throttle_decrement(h: &Harness) {
+    let keys = throttle_keys(&unique("acct")).await;
+    let (k1, k2) = (&keys[0], &keys[1]);
+    let ttl = Duration::from_secs(60);
+    let t = t0() + Duration::from_micros(1_500_000);
+    let s = |secs| t + Duration::from_secs(secs);
+
+    // Nothing to take from: an absent counter stays absent.
+    h.throttle.decrement(k1, t).await.unwrap();
+    assert_eq!(h.throttle.read(k1, t).await.unwrap(), None);
+
+    h.throttle.increment(k1, t, ttl).await.unwrap();
+    h.throttle.increment(k1, s(10), ttl).await.unwrap();
+    h.throttle.increment(k2, s(10), ttl).await.unwrap();
+    // One back; the last failure and the expiry (s(70)) stay as they were.
+    h.throttle.decrement(k1, s(20)).await.unwrap();
+    let c = h.throttle.read(k1, s(69)).await.unwrap().unwrap();
+    assert_eq!((c.count(), c.last_failure()), (1, s(10)));
+    assert_eq!(h.throttle.read(k1, s(70)).await.unwrap(), None);
+    // Keys are independent.
+    assert_eq!(
+        h.throttle.read(k2, s(20)).await.unwrap().map(|c| c.count()),
+        Some(1)
+    );
+    // At zero the row is dropped: read as absent, and an increment starts
+    // a fresh counter at one with its own stamp.
+    h.throttle.decrement(k1, s(30)).await.unwrap();
+    assert_eq!(h.throttle.read(k1, s(30)).await.unwrap(), None);
+    h.throttle.decrement(k1, s(30)).await.unwrap();
+    let c = h.throttle.increment(k1, s(31), ttl).await.unwrap();
+    assert_eq!((c.count(), c.last_failure()), (1, s(31)));
+    // An expired counter is not touched: the next increment restarts it.
+    h.throttle.decrement(k2, s(70)).await.unwrap();
+    let c = h.throttle.increment(k2, s(70), ttl).await.unwrap();
+    assert_eq!((c.count(), c.last_failure()), (1, s(70)));
+}
+
+async fn throttle_flow_success(h: &Harness) {
+    // A success gives back the wide counts it took when admitted: many
+    // owners logging in from one address (an office NAT) never add up to
+    // the client-wide limit.
+    let clock = Arc::new(ManualClock::new(t0()));
+    let policy = ThrottlePolicy::builder()
+        .without_attempt_rate()
+        .build()
+        .unwrap();
+    let throttle = Throttle::with_clock(policy, h.throttle.clone(), clock.clone());
+    let office = "203.0.113.10".parse().unwrap();
+    for n in 0..30 {
+        let account = unique(&format!("user{n}"));
+        let attempt = throttle.check(&account, office).await.unwrap();
+        assert!(!attempt.is_known_client());
+        attempt.succeed().await.unwrap();
+    }
+    // No count is left on the office's client counter: 20 failures are
+    // still free before any delay.
+    for n in 0..21 {
+        let lock = throttle
+            .check(&unique(&format!("guess{n}")), office)
+            .await
+            .unwrap()
+            .fail();
+        assert_eq!(lock, None);
+    }
+    let refused = throttle
+        .check(&unique("guess99"), office)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(
+        opsguard_core::Error::from(refused).retry_after_secs(),
+        Some(1)
+    );
 }
 
 async fn audit_order(h: &Harness) {

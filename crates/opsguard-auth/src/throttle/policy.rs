@@ -5,9 +5,7 @@ use std::time::{Duration, SystemTime};
 use crate::AuthError;
 use crate::throttle::{Counter, ThrottleScope, Throttled};
 
-/// The longest delay the account-wide limit may impose: anything longer is
-/// a lockout in all but name, and an attacker could keep the owner out.
-const ACCOUNT_MAX_DELAY_CEILING: Duration = Duration::from_secs(5 * 60);
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The rules of one failure counter: how many failures pass freely, how the
 /// delay between attempts grows after that, whether and when the counter
@@ -18,6 +16,10 @@ const ACCOUNT_MAX_DELAY_CEILING: Duration = Duration::from_secs(5 * 60);
 /// `max_delay`. With a lock, the failure that brings the count to
 /// `lock_after` refuses every attempt until `window` has passed since it.
 /// The counter is forgotten `window` after its last failure.
+///
+/// The window may be at most [`MAX_WINDOW`](Self::MAX_WINDOW) (7 days) and
+/// every delay at most the window; [`ThrottlePolicyBuilder::build`] refuses
+/// anything else, so no computation on a limit can overflow.
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,6 +45,10 @@ pub struct FailureLimit {
 }
 
 impl FailureLimit {
+    /// The longest window (and so the longest delay or lock) a policy
+    /// accepts: 7 days. A counter remembered longer mostly keeps owners out.
+    pub const MAX_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
     /// A counter remembered for `window` after its last failure, with 3
     /// free failures, a delay from 1 s doubling up to 60 s (or `window` if
     /// shorter), and no lock.
@@ -139,25 +145,61 @@ impl FailureLimit {
         if span.is_zero() {
             return None;
         }
-        let until = from.checked_add(span)?;
-        let remaining = until.duration_since(now).ok()?;
-        // A counter written by an instance whose clock runs ahead cannot
-        // impose more than the rule's own span.
+        let remaining = match from.checked_add(span) {
+            Some(until) => until.duration_since(now).ok()?,
+            // The end lies beyond the last representable time: the wait
+            // lasts until then, which is the whole span (a validated policy
+            // never gets here; a saturated wait must never mean "no wait").
+            None => span,
+        };
+        // A counter written by an instance whose clock runs ahead (or a
+        // clock stepped back) cannot impose more than the rule's own span.
         let remaining = remaining.min(span);
         (!remaining.is_zero()).then_some((remaining, locked))
     }
 
+    /// The refusal of an attempt the store has just counted as failure
+    /// number `counted`, when the check before it saw `seen` failures:
+    /// if other attempts were counted in between (`counted - 1 > seen`),
+    /// the last of them is as recent as it gets, so the wait it imposes
+    /// has not passed. `None` when the attempt may go ahead.
+    pub(crate) fn refuses_counted(&self, seen: u32, counted: u32) -> Option<(Duration, bool)> {
+        let previous = counted.saturating_sub(1);
+        if previous <= seen {
+            return None;
+        }
+        if self.is_locked_at(previous) {
+            return Some((self.window, true));
+        }
+        let delay = self.delay_after(previous);
+        (!delay.is_zero()).then_some((delay, false))
+    }
+
     fn validate(&self, name: &'static str) -> Result<(), AuthError> {
-        let invalid = AuthError::InvalidConfig { name };
-        if self.window.is_zero()
-            || self.base_delay.is_zero()
-            || self.base_delay > self.max_delay
-            || self.max_delay > self.window
-            || self
-                .lock_after
-                .is_some_and(|lock| lock == 0 || lock <= self.free_failures)
+        let invalid = |reason| Err(AuthError::InvalidConfig { name, reason });
+        if self.window.is_zero() {
+            return invalid("window is zero");
+        }
+        if self.window > Self::MAX_WINDOW {
+            return invalid("window longer than 7 days");
+        }
+        if self.base_delay.is_zero() {
+            return invalid("first delay is zero");
+        }
+        if self.base_delay > self.max_delay {
+            return invalid("first delay longer than the largest");
+        }
+        if self.max_delay > self.window {
+            return invalid("largest delay longer than the window");
+        }
+        if self.lock_after == Some(0) {
+            return invalid("lock after zero failures");
+        }
+        if self
+            .lock_after
+            .is_some_and(|lock| lock <= self.free_failures)
         {
-            return Err(invalid);
+            return invalid("lock no later than the free failures");
         }
         Ok(())
     }
@@ -198,6 +240,19 @@ pub(crate) struct AttemptRate {
 }
 
 const FIFTEEN_MINUTES: Duration = Duration::from_secs(15 * 60);
+
+impl ThrottlePolicy {
+    /// The largest delay the account-wide limit may impose: 5 minutes.
+    /// Anything longer is a lockout in all but name, and an attacker could
+    /// keep the owner out.
+    pub const MAX_ACCOUNT_DELAY: Duration = Duration::from_secs(5 * 60);
+    /// The longest a client may stay known for an account: 366 days.
+    pub const MAX_KNOWN_CLIENT_TTL: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+    /// The largest attempt-rate burst: 10,000 attempts.
+    pub const MAX_ATTEMPT_BURST: u32 = 10_000;
+    /// The longest attempt-rate period: one day.
+    pub const MAX_ATTEMPT_PERIOD: Duration = DAY;
+}
 
 impl Default for ThrottlePolicy {
     /// * per (account, client): 3 free failures, then 1 s doubling to 60 s,
@@ -293,6 +348,21 @@ impl ThrottlePolicy {
                     self.client.wait(client, client.last_failure(), now),
                 );
             }
+            // An IPv6 client's /48 is judged like one client: by the pair
+            // limit on this account, and by the client limit across accounts.
+            if let Some(net_pair) = seen.account_network {
+                consider(
+                    ThrottleScope::AccountNetwork,
+                    self.account_client
+                        .wait(net_pair, net_pair.last_failure(), now),
+                );
+            }
+            if let Some(net) = seen.network {
+                consider(
+                    ThrottleScope::Network,
+                    self.client.wait(net, net.last_failure(), now),
+                );
+            }
             // The account-wide delay runs from this client's own last
             // failure on the account: a client that has not failed here
             // yet is never held back by other clients' failures, so an
@@ -315,6 +385,10 @@ pub(crate) struct Observed {
     pub(crate) account_client: Option<Counter>,
     pub(crate) client: Option<Counter>,
     pub(crate) account: Option<Counter>,
+    /// The (account, /48) counter of an IPv6 client.
+    pub(crate) account_network: Option<Counter>,
+    /// The /48 counter of an IPv6 client.
+    pub(crate) network: Option<Counter>,
 }
 
 /// Builds a [`ThrottlePolicy`]; every setting starts at its default.
@@ -342,7 +416,8 @@ impl ThrottlePolicyBuilder {
 
     /// The limit per account across client addresses not known for it: the
     /// guard against a distributed attack on one account. It may not lock,
-    /// and its largest delay may not exceed 5 minutes.
+    /// and its largest delay may not exceed
+    /// [`ThrottlePolicy::MAX_ACCOUNT_DELAY`] (5 minutes).
     #[must_use]
     pub fn with_account_limit(mut self, limit: FailureLimit) -> Self {
         self.policy.account = limit;
@@ -350,7 +425,8 @@ impl ThrottlePolicyBuilder {
     }
 
     /// How long a client address stays known for an account after a
-    /// successful login from it (default 30 days).
+    /// successful login from it (default 30 days, at most
+    /// [`ThrottlePolicy::MAX_KNOWN_CLIENT_TTL`]).
     #[must_use]
     pub fn with_known_client_ttl(mut self, ttl: Duration) -> Self {
         self.policy.known_client_ttl = ttl;
@@ -360,6 +436,10 @@ impl ThrottlePolicyBuilder {
     /// At most `burst` login attempts at once from one client address, then
     /// one every `period`, whatever their outcome (default 10 and 1 s).
     /// This bounds the password-hashing work one address can cause.
+    ///
+    /// `burst` may be 1 to [`ThrottlePolicy::MAX_ATTEMPT_BURST`] and
+    /// `period` up to [`ThrottlePolicy::MAX_ATTEMPT_PERIOD`]; `build`
+    /// refuses anything else, so the limiter can never overflow.
     #[must_use]
     pub fn with_attempt_rate(mut self, burst: u32, period: Duration) -> Self {
         self.policy.attempt_rate = Some(AttemptRate { burst, period });
@@ -378,11 +458,14 @@ impl ThrottlePolicyBuilder {
     ///
     /// # Errors
     ///
-    /// [`AuthError::InvalidConfig`] naming the setting when a window or
-    /// delay is zero, a first delay exceeds the largest, a largest delay
-    /// exceeds its window, a lock comes no later than the free failures,
-    /// the account-wide limit locks or delays more than 5 minutes, the
-    /// known-client lifetime is zero, or the attempt rate is zero.
+    /// [`AuthError::InvalidConfig`] naming the setting and the reason when
+    /// a window or delay is zero, a window is longer than
+    /// [`FailureLimit::MAX_WINDOW`], a first delay exceeds the largest, a
+    /// largest delay exceeds its window, a lock comes no later than the free
+    /// failures, the account-wide limit locks or delays more than
+    /// [`ThrottlePolicy::MAX_ACCOUNT_DELAY`], the known-client lifetime is
+    /// zero or longer than [`ThrottlePolicy::MAX_KNOWN_CLIENT_TTL`], or the
+    /// attempt rate's burst or period is zero or above its maximum.
     pub fn build(self) -> Result<ThrottlePolicy, AuthError> {
         let policy = self.policy;
         policy
@@ -390,26 +473,93 @@ impl ThrottlePolicyBuilder {
             .validate("with_account_client_limit")?;
         policy.client.validate("with_client_limit")?;
         policy.account.validate("with_account_limit")?;
-        if policy.account.lock_after.is_some()
-            || policy.account.max_delay > ACCOUNT_MAX_DELAY_CEILING
-        {
-            return Err(AuthError::InvalidConfig {
-                name: "with_account_limit",
-            });
+        let invalid = |name, reason| Err(AuthError::InvalidConfig { name, reason });
+        if policy.account.lock_after.is_some() {
+            return invalid("with_account_limit", "the account-wide limit may not lock");
+        }
+        if policy.account.max_delay > ThrottlePolicy::MAX_ACCOUNT_DELAY {
+            return invalid("with_account_limit", "largest delay longer than 5 minutes");
         }
         if policy.known_client_ttl.is_zero() {
-            return Err(AuthError::InvalidConfig {
-                name: "with_known_client_ttl",
-            });
+            return invalid("with_known_client_ttl", "lifetime is zero");
         }
-        if policy
-            .attempt_rate
-            .is_some_and(|rate| rate.burst == 0 || rate.period.is_zero())
-        {
-            return Err(AuthError::InvalidConfig {
-                name: "with_attempt_rate",
-            });
+        if policy.known_client_ttl > ThrottlePolicy::MAX_KNOWN_CLIENT_TTL {
+            return invalid("with_known_client_ttl", "lifetime longer than 366 days");
+        }
+        if let Some(rate) = policy.attempt_rate {
+            if rate.burst == 0 {
+                return invalid("with_attempt_rate", "burst is zero");
+            }
+            if rate.burst > ThrottlePolicy::MAX_ATTEMPT_BURST {
+                return invalid("with_attempt_rate", "burst above 10000");
+            }
+            if rate.period.is_zero() {
+                return invalid("with_attempt_rate", "period is zero");
+            }
+            if rate.period > ThrottlePolicy::MAX_ATTEMPT_PERIOD {
+                return invalid("with_attempt_rate", "period longer than one day");
+            }
         }
         Ok(policy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    fn t0() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+    }
+
+    #[test]
+    fn a_wait_whose_end_overflows_saturates_instead_of_vanishing() {
+        // Unvalidated on purpose: a saturated end must still mean "wait".
+        let limit = FailureLimit::new(Duration::MAX)
+            .with_delay(Duration::from_secs(1), Duration::from_secs(60))
+            .with_lock_after(5);
+        let counter = Counter::new(5, t0());
+        assert_eq!(
+            limit.wait(counter, t0(), t0() + Duration::from_secs(1)),
+            Some((Duration::MAX, true))
+        );
+        let delayed = Counter::new(4, t0());
+        let huge_delay = FailureLimit::new(Duration::MAX)
+            .with_free_failures(3)
+            .with_delay(Duration::MAX, Duration::MAX);
+        assert_eq!(
+            huge_delay.wait(delayed, t0(), t0()),
+            Some((Duration::MAX, false))
+        );
+    }
+
+    #[test]
+    fn delays_saturate_at_the_largest_for_any_count() {
+        let limit = FailureLimit::new(FailureLimit::MAX_WINDOW)
+            .with_free_failures(0)
+            .with_delay(DAY, FailureLimit::MAX_WINDOW);
+        assert_eq!(limit.delay_after(1), DAY);
+        assert_eq!(limit.delay_after(4), FailureLimit::MAX_WINDOW);
+        assert_eq!(limit.delay_after(u32::MAX), FailureLimit::MAX_WINDOW);
+        assert!(limit.validate("x").is_ok());
+    }
+
+    #[test]
+    fn an_attempt_counted_behind_a_concurrent_one_waits_for_it() {
+        let limit = ThrottlePolicy::default().account_client_limit();
+        // Seen 3 (free), counted as the 4th: nothing in between.
+        assert_eq!(limit.refuses_counted(3, 4), None);
+        // Seen 0, counted as the 2nd or 4th: the ones in between were free.
+        assert_eq!(limit.refuses_counted(0, 2), None);
+        assert_eq!(limit.refuses_counted(0, 4), None);
+        // Seen 3, counted as the 5th: the 4th makes it wait 1 s.
+        assert_eq!(
+            limit.refuses_counted(3, 5),
+            Some((Duration::from_secs(1), false))
+        );
+        // Counted behind the 10th: locked.
+        assert_eq!(limit.refuses_counted(8, 11), Some((FIFTEEN_MINUTES, true)));
     }
 }

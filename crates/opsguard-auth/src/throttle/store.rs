@@ -11,17 +11,32 @@ use async_trait::async_trait;
 use crate::StoreError;
 
 /// The name of one counter, such as the failures of one account from one
-/// client address. Stores use [`as_str`](Self::as_str) as their key; it is
-/// at most a few hundred bytes long and holds no secret.
+/// client network. Stores use [`as_str`](Self::as_str) as their key.
+///
+/// The throttle makes its keys from a keyed hash (HMAC-SHA-256) of the
+/// account name, so a key never holds a username (nor a password a user
+/// typed into the username field); the client network appears in clear in
+/// the keys that name only a client. Keys are ASCII, at most 90 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ThrottleKey(String);
 
 impl ThrottleKey {
-    pub(crate) fn new(key: String) -> Self {
-        Self(key)
+    /// A key with the text `key`. The throttle makes its own keys; this is
+    /// for tests of [`ThrottleStore`] implementations.
+    ///
+    /// ```
+    /// use opsguard_auth::ThrottleKey;
+    ///
+    /// let key = ThrottleKey::new("client|192.0.2.1/32");
+    /// assert_eq!(key.as_str(), "client|192.0.2.1/32");
+    /// ```
+    #[must_use]
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
     }
 
-    /// The key as text, for example `acct-client|192.0.2.1/32|alice`.
+    /// The key as text, for example `client|192.0.2.1/32` or
+    /// `acct|` followed by 64 hex digits.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -67,16 +82,24 @@ impl Counter {
 /// Keeps the throttle's counters, so that several service instances can
 /// share them (SQL and Redis stores implement it in their own crates).
 ///
-/// Three operations, each on one key, so that a store can make each atomic
+/// Four operations, each on one key, so that a store can make each atomic
 /// with one statement (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, a
-/// Redis `MULTI` of `HINCRBY`/`HSET`/`PEXPIRE`). `now` comes from the
-/// throttle's clock, so every instance and every test judges expiry by the
-/// same time source.
+/// Redis `MULTI` of `HINCRBY`/`HSET`/`PEXPIRE` or a Lua script). `now`
+/// comes from the throttle's clock, so every instance and every test judges
+/// expiry by the same time source.
+///
+/// The throttle counts an attempt *before* the password is verified
+/// ([`increment`](Self::increment)), then gives the count back when the
+/// attempt turns out not to be a failure ([`decrement`](Self::decrement))
+/// or forgets the counter on a success ([`clear`](Self::clear)). A counter
+/// at zero counts as absent.
 #[async_trait]
 pub trait ThrottleStore: Send + Sync + fmt::Debug {
     /// Atomically add one to the counter `key` (starting from zero when it
     /// is absent or expired), set its last failure to `now` and its expiry
-    /// to `now + ttl`, and return the new state.
+    /// to `now + ttl`, and return the new state. The new count must reflect
+    /// every concurrent increment of the key: two callers never both see
+    /// the same count.
     ///
     /// # Errors
     ///
@@ -87,6 +110,15 @@ pub trait ThrottleStore: Send + Sync + fmt::Debug {
         now: SystemTime,
         ttl: Duration,
     ) -> Result<Counter, StoreError>;
+
+    /// Atomically take one off the counter `key` if it is live at `now` and
+    /// above zero, leaving its last failure and expiry as they are; do
+    /// nothing otherwise. (A store may delete a counter that reaches zero.)
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or written.
+    async fn decrement(&self, key: &ThrottleKey, now: SystemTime) -> Result<(), StoreError>;
 
     /// The counter `key`, or `None` when it is absent or expired at `now`.
     ///
@@ -107,18 +139,28 @@ pub trait ThrottleStore: Send + Sync + fmt::Debug {
 /// The counters of one process, in a map behind a mutex. Expired entries
 /// are swept whenever the map has doubled since the last sweep, so memory
 /// stays proportional to the counters alive within their windows.
-#[derive(Debug, Default)]
+///
+/// `Debug` shows how many counters are held, never their keys.
+#[derive(Default)]
 pub struct MemoryThrottleStore {
     inner: Mutex<MemoryInner>,
 }
 
-#[derive(Debug, Default)]
+impl fmt::Debug for MemoryThrottleStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryThrottleStore")
+            .field("counters", &self.len())
+            .finish()
+    }
+}
+
+#[derive(Default)]
 struct MemoryInner {
     map: HashMap<ThrottleKey, Entry>,
     sweep_at: usize,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct Entry {
     counter: Counter,
     /// `None` when `now + ttl` does not fit in a `SystemTime`: never.
@@ -183,6 +225,21 @@ impl ThrottleStore for MemoryThrottleStore {
         Ok(counter)
     }
 
+    async fn decrement(&self, key: &ThrottleKey, now: SystemTime) -> Result<(), StoreError> {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let remaining = match inner.map.get_mut(key) {
+            Some(entry) if entry.is_live(now) && entry.counter.count > 0 => {
+                entry.counter.count -= 1;
+                entry.counter.count
+            }
+            _ => return Ok(()),
+        };
+        if remaining == 0 {
+            inner.map.remove(key);
+        }
+        Ok(())
+    }
+
     async fn read(
         &self,
         key: &ThrottleKey,
@@ -237,7 +294,7 @@ mod tests {
         }
         assert_eq!(store.len(), MIN_SWEEP);
         let later = t0 + ttl;
-        let fresh = ThrottleKey::new("fresh".to_owned());
+        let fresh = ThrottleKey::new("fresh");
         block_on(store.increment(&fresh, later, ttl)).unwrap();
         assert_eq!(store.len(), 1);
     }
@@ -247,7 +304,7 @@ mod tests {
         let store = MemoryThrottleStore::new();
         let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
         let ttl = Duration::from_secs(10);
-        let key = ThrottleKey::new("k".to_owned());
+        let key = ThrottleKey::new("k");
         assert_eq!(block_on(store.increment(&key, t0, ttl)).unwrap().count(), 1);
         let t1 = t0 + Duration::from_secs(9);
         let counter = block_on(store.increment(&key, t1, ttl)).unwrap();
@@ -270,10 +327,49 @@ mod tests {
     }
 
     #[test]
+    fn decrement_gives_one_back_keeps_the_stamp_and_forgets_at_zero() {
+        let store = MemoryThrottleStore::new();
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let ttl = Duration::from_secs(10);
+        let key = ThrottleKey::new("k");
+        block_on(store.increment(&key, t0, ttl)).unwrap();
+        block_on(store.increment(&key, t0, ttl)).unwrap();
+        let t1 = t0 + Duration::from_secs(5);
+        block_on(store.decrement(&key, t1)).unwrap();
+        assert_eq!(
+            block_on(store.read(&key, t1)).unwrap(),
+            Some(Counter::new(1, t0))
+        );
+        block_on(store.decrement(&key, t1)).unwrap();
+        assert!(store.is_empty());
+        // Nothing to take from: absent or expired counters stay as they are.
+        block_on(store.decrement(&key, t1)).unwrap();
+        block_on(store.increment(&key, t0, ttl)).unwrap();
+        block_on(store.decrement(&key, t0 + ttl)).unwrap();
+        assert_eq!(store.len(), 1);
+        assert_eq!(
+            block_on(store.increment(&key, t0 + ttl, ttl))
+                .unwrap()
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn debug_shows_counts_not_keys() {
+        let store = MemoryThrottleStore::new();
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let key = ThrottleKey::new("acct|hunter2-typed-as-a-username");
+        block_on(store.increment(&key, t0, Duration::from_secs(10))).unwrap();
+        let shown = format!("{store:?}");
+        assert_eq!(shown, "MemoryThrottleStore { counters: 1 }");
+    }
+
+    #[test]
     fn a_ttl_beyond_the_representable_time_never_expires() {
         let store = MemoryThrottleStore::new();
         let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
-        let key = ThrottleKey::new("k".to_owned());
+        let key = ThrottleKey::new("k");
         block_on(store.increment(&key, t0, Duration::MAX)).unwrap();
         let far = t0 + Duration::from_secs(1 << 40);
         assert!(block_on(store.read(&key, far)).unwrap().is_some());

@@ -64,28 +64,46 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use opsguard_auth::{
     Authenticator, ClientInfo, ManualClock, MemoryDirectory, MemorySink, MemoryThrottleStore,
-    PasswordCheck, Throttle, ThrottlePolicy, UserRecord,
+    PasswordCheck, Throttle, ThrottlePolicy, ThrottleStore, UserRecord,
 };
 use opsguard_password::{Argon2Params, AsyncHasher, Hasher, Outcome};
 use opsguard_token::refresh::{MemoryRefreshStore, RefreshRotation};
 use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey};
 use secrecy::SecretString;
 
+/// Something to run once, right after the next real verification (to
+/// change the directory while a login is verifying, say).
+type Hook = Box<dyn FnOnce() + Send>;
+
 /// Counts the password verifications the flow asks for.
-#[derive(Debug)]
 pub struct CountingCheck {
     inner: AsyncHasher,
     pub real: AtomicUsize,
     pub dummy: AtomicUsize,
+    /// When set, every verification answers `Busy` (a full hashing queue).
+    pub busy: AtomicBool,
+    after_verify: Mutex<Option<Hook>>,
+}
+
+impl std::fmt::Debug for CountingCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountingCheck").finish_non_exhaustive()
+    }
 }
 
 impl CountingCheck {
+    /// Runs `hook` once, after the next real verification and before the
+    /// flow sees its outcome.
+    pub fn after_next_verify(&self, hook: impl FnOnce() + Send + 'static) {
+        *self.after_verify.lock().unwrap() = Some(Box::new(hook));
+    }
+
     pub fn counts(&self) -> (usize, usize) {
         (
             self.real.load(Ordering::SeqCst),
@@ -101,14 +119,25 @@ impl PasswordCheck for CountingCheck {
         password: &SecretString,
         stored: &str,
     ) -> Result<Outcome, opsguard_password::Error> {
+        if self.busy.load(Ordering::SeqCst) {
+            return Err(opsguard_password::Error::Busy);
+        }
         self.real.fetch_add(1, Ordering::SeqCst);
-        self.inner.verify_and_update(password, stored).await
+        let outcome = self.inner.verify_and_update(password, stored).await;
+        let hook = self.after_verify.lock().unwrap().take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        outcome
     }
 
     async fn verify_unknown_user(
         &self,
         password: &SecretString,
     ) -> Result<(), opsguard_password::Error> {
+        if self.busy.load(Ordering::SeqCst) {
+            return Err(opsguard_password::Error::Busy);
+        }
         self.dummy.fetch_add(1, Ordering::SeqCst);
         self.inner.verify_unknown_user(password).await.map(|_| ())
     }
@@ -145,6 +174,11 @@ impl Fixture {
     }
 
     pub fn with_policy(policy: ThrottlePolicy) -> Self {
+        Self::with_store(policy, Arc::new(MemoryThrottleStore::new()))
+    }
+
+    /// A fixture whose throttle keeps its counters in `store`.
+    pub fn with_store(policy: ThrottlePolicy, store: Arc<dyn ThrottleStore>) -> Self {
         let key = SigningKey::generate(Algorithm::EdDsa).unwrap();
         let signing_key_b64 = key.to_base64();
         let keys = KeySet::builder().primary(key).build().unwrap();
@@ -160,14 +194,15 @@ impl Fixture {
             inner: AsyncHasher::new(hasher.clone()),
             real: AtomicUsize::new(0),
             dummy: AtomicUsize::new(0),
+            busy: AtomicBool::new(false),
+            after_verify: Mutex::new(None),
         });
         let directory = Arc::new(MemoryDirectory::new());
         let audit = Arc::new(MemorySink::new());
         let clock = Arc::new(ManualClock::new(
             UNIX_EPOCH + Duration::from_secs(1_800_000_000),
         ));
-        let throttle =
-            Throttle::with_clock(policy, Arc::new(MemoryThrottleStore::new()), clock.clone());
+        let throttle = Throttle::with_clock(policy, store, clock.clone());
         let auth = Authenticator::builder(directory.clone(), check.clone(), rotation, verifier)
             .with_throttle(throttle)
             .with_audit_sink(audit.clone())

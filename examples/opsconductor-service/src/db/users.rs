@@ -18,7 +18,11 @@ const DELETE: &str = "DELETE FROM users WHERE id = $1";
 const LOGIN_BY_NAME: &str =
     "SELECT id, username, password_hash, role FROM users WHERE username = $1";
 const LOGIN_BY_ID: &str = "SELECT id, username, password_hash, role FROM users WHERE id = $1";
-const UPDATE_HASH: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
+/// Replaces a hash only if it is still the one the login verified against,
+/// so an upgrade made at login cannot undo a password change that finished
+/// meanwhile.
+const UPDATE_HASH: &str =
+    "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3";
 
 /// A user's role: a role of opsguard-rbac's built-in policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,16 +158,22 @@ impl Directory for UserDirectory {
         Ok(login.map(UserRecord::from))
     }
 
-    async fn update_password_hash(&self, id: &str, password_hash: &str) -> Result<(), StoreError> {
+    async fn update_password_hash(
+        &self,
+        id: &str,
+        expected_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, StoreError> {
         let id = id
             .parse::<i64>()
             .map_err(|err| StoreError::new("users", err))?;
         with_pool!(&self.db, |pool| sqlx::query(UPDATE_HASH)
-            .bind(password_hash)
+            .bind(new_hash)
             .bind(id)
+            .bind(expected_hash)
             .execute(pool)
             .await
-            .map(drop)
+            .map(|done| done.rows_affected() == 1)
             .map_err(|err| StoreError::new("users", err)))
     }
 }
