@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 use crate::db::Db;
 use crate::db::users::UserDirectory;
 use crate::routes::RegistrationLimit;
-use crate::{Config, ServiceError, keys, routes};
+use crate::{Config, ServiceError, keys, routes, server};
 
 /// How often expired refresh families, denylist entries and throttle
 /// counters are deleted (opsguard-store-sql recommends hourly; the stores
@@ -177,31 +177,27 @@ impl Service {
     }
 
     /// Serve on `listener` until `shutdown` completes, then finish the
-    /// requests in flight and close the database.
+    /// requests in flight (for up to 30 s) and close the database.
+    ///
+    /// HTTP/1.1, with a 10-second limit on reading each request's head: a
+    /// client that trickles its headers or idles between requests is
+    /// disconnected.
     ///
     /// # Errors
     ///
-    /// [`ServiceError::Io`] when the listener fails.
+    /// None at present: a failure to accept a connection is logged and
+    /// retried. The `Result` leaves room for failures to come.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServiceError> {
         let purge = tokio::spawn(purge_expired(self.state.db.clone()));
-        // The socket peer is the client address the login throttle counts
-        // (through trusted proxies only), so the service needs ConnectInfo.
-        let app = self
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // Not `axum::serve`: it sets no header-read timeout (slowloris).
+        server::serve(listener, self.router(), shutdown).await;
         purge.abort();
         self.state.db.close().await;
-        served.map_err(|source| ServiceError::Io {
-            action: "serve http",
-            source,
-        })
+        Ok(())
     }
 }
 

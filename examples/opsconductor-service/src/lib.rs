@@ -13,6 +13,7 @@ mod keys;
 mod private_file;
 mod rotate;
 mod routes;
+mod server;
 
 pub use app::{RunningService, Service, serve, spawn};
 pub use bootstrap::bootstrap_admin;

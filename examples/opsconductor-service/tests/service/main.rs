@@ -22,3 +22,4 @@ mod signing_keys;
 mod stale_tokens;
 mod startup;
 mod targets;
+mod timeouts;
