@@ -20,14 +20,30 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// The shared data directory: `$OPSGUARD_SHARED_DIR`, or `../shared` beside
-/// the workspace.
+/// The shared data directory: `$OPSGUARD_SHARED_DIR`, or `shared/` beside
+/// the checkout, found at run time by walking up from the directory the test
+/// runs in (cargo runs each test binary in its package's directory) to the
+/// first ancestor whose `shared/` holds `cases/`.
+///
+/// The path is found at run time, not baked in at compile time, because a
+/// build directory shared between checkouts (as `.ci/run` does) may reuse
+/// this crate compiled in another checkout.
 #[must_use]
 pub fn shared_dir() -> PathBuf {
-    std::env::var_os("OPSGUARD_SHARED_DIR").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")),
-        PathBuf::from,
-    )
+    if let Some(dir) = std::env::var_os("OPSGUARD_SHARED_DIR") {
+        return PathBuf::from(dir);
+    }
+    let start = std::env::current_dir().unwrap_or_else(|e| panic!("no current directory: {e}"));
+    start
+        .ancestors()
+        .map(|dir| dir.join("shared"))
+        .find(|shared| shared.join("cases").is_dir())
+        .unwrap_or_else(|| {
+            panic!(
+                "no shared/ test data above {} (set OPSGUARD_SHARED_DIR to the shared/ directory)",
+                start.display()
+            )
+        })
 }
 
 /// The path of `relative` inside the shared data directory, for example

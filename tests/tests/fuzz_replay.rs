@@ -11,10 +11,19 @@
 #[path = "../../fuzz/src/lib.rs"]
 mod checks;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+/// The checkout's `fuzz/` directory. `cargo test` sets `CARGO_MANIFEST_DIR`
+/// when it runs the test, which is right even when the binary was reused
+/// from a build directory shared with another checkout.
+fn fuzz_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+        .join("../fuzz")
+}
 
 fn corpus_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus")
+    fuzz_dir().join("corpus")
 }
 
 #[test]
@@ -30,7 +39,7 @@ fn every_corpus_dir_has_a_target_and_every_target_a_corpus() {
         .collect();
     targets.sort();
     assert_eq!(dirs, targets);
-    let fuzz_targets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/fuzz_targets");
+    let fuzz_targets = fuzz_dir().join("fuzz_targets");
     for target in &targets {
         assert!(
             fuzz_targets.join(format!("{target}.rs")).is_file(),
