@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::db::Db;
-use crate::db::users::UserDirectory;
+use crate::db::users::{self, CallerRow, UserDirectory};
 use crate::routes::RegistrationLimit;
 use crate::{Config, ServiceError, keys, routes, server};
 
@@ -44,7 +44,8 @@ pub(crate) struct AppState {
     pub(crate) hasher: Arc<AsyncHasher>,
     /// The audit log, shared with the login flow.
     pub(crate) audit: SqlAuditLog,
-    /// Access tokens refused before they expire (written at logout).
+    /// Access tokens refused before they expire: written here at logout,
+    /// read by the caller's query ([`AppState::find_caller`]).
     denylist: SqlDenylist,
     /// The `iss` of the service's tokens: with the `jti`, the key of a
     /// denied token.
@@ -122,12 +123,23 @@ impl AppState {
         })
     }
 
-    /// Whether the access token of `principal` was denied (at logout).
-    pub(crate) async fn is_denied(&self, principal: &Principal) -> Result<bool, opsguard::Error> {
-        self.denylist
-            .is_denied(&self.token_issuer, principal.token_id(), crate::db::now())
-            .await
-            .map_err(|err| TokenError::from(err).into())
+    /// The stored user that `principal`'s verified access token names
+    /// (`id`, its `sub` as a user id), and whether that token was denied
+    /// (at logout): one query, one round trip.
+    pub(crate) async fn find_caller(
+        &self,
+        id: i64,
+        principal: &Principal,
+    ) -> Result<Option<CallerRow>, opsguard::Error> {
+        users::find_caller(
+            &self.db,
+            id,
+            &self.token_issuer,
+            principal.token_id(),
+            crate::db::now(),
+        )
+        .await
+        .map_err(opsguard::Error::from)
     }
 
     /// Refuse the access token of `principal` from now until it expires.

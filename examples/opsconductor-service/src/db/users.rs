@@ -12,7 +12,17 @@ const INSERT: &str = "\
 INSERT INTO users (username, email, password_hash, role, created_at)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id";
-const FIND: &str = "SELECT id, username, email, role, created_at FROM users WHERE id = $1";
+/// The caller of an authenticated request in one round trip: their row,
+/// and whether their access token (`$2` issuer, `$3` jti) is on
+/// opsguard-store-sql's access-token denylist at `$4`. The subquery is
+/// [`opsguard::store_sql::SqlDenylist`]'s own lookup: an entry counts while
+/// its stored end (`expires_at`, the token's `exp` plus the largest
+/// verifier leeway) is after now.
+const FIND_CALLER: &str = "\
+SELECT id, username, email, role, created_at,
+    EXISTS (SELECT 1 FROM opsguard_access_denylist
+            WHERE issuer = $2 AND jti = $3 AND expires_at > $4) AS denied
+FROM users WHERE id = $1";
 const LIST: &str = "SELECT id, username, email, role, created_at FROM users ORDER BY id";
 const DELETE: &str = "DELETE FROM users WHERE id = $1";
 const LOGIN_BY_NAME: &str =
@@ -48,6 +58,15 @@ pub(crate) struct User {
     pub(crate) email: Option<String>,
     pub(crate) role: String,
     pub(crate) created_at: i64,
+}
+
+/// A user as a request's caller: the stored row, and whether the access
+/// token they sent is denied.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CallerRow {
+    #[sqlx(flatten)]
+    pub(crate) user: User,
+    pub(crate) denied: bool,
 }
 
 /// A user as the login flow needs them.
@@ -90,12 +109,24 @@ pub(crate) async fn insert(
         )))
 }
 
-pub(crate) async fn find(db: &Db, id: i64) -> Result<Option<User>, ServiceError> {
-    with_pool!(db, |pool| sqlx::query_as(FIND)
+/// User `id` (`None` if there is none), and whether the access token
+/// `jti` of `issuer` is denied at `now`: one query, so that an
+/// authenticated request costs one round trip.
+pub(crate) async fn find_caller(
+    db: &Db,
+    id: i64,
+    issuer: &str,
+    jti: &str,
+    now: i64,
+) -> Result<Option<CallerRow>, ServiceError> {
+    with_pool!(db, |pool| sqlx::query_as(FIND_CALLER)
         .bind(id)
+        .bind(issuer)
+        .bind(jti)
+        .bind(now)
         .fetch_optional(pool)
         .await
-        .map_err(|err| ServiceError::database("read a user", err)))
+        .map_err(|err| ServiceError::database("read the caller", err)))
 }
 
 pub(crate) async fn list(db: &Db) -> Result<Vec<User>, ServiceError> {

@@ -10,15 +10,16 @@ use opsguard::axum::{ApiError, ClientIp, CurrentUser, RequestId};
 use opsguard::rbac::{ADMIN_ROLE, Resource, Subject};
 
 use crate::app::AppState;
-use crate::db::users::{self, User};
+use crate::db::users::User;
 
 /// The authenticated caller of a request: the account their access token
 /// names, as it is stored now, their roles as the authorization policy sees
 /// them, and where the request came from (for the audit log).
 ///
 /// Extracting it is opsguard-axum's [`CurrentUser`] (401 without a valid
-/// access token) and [`ClientIp`], then one indexed `SELECT` of the user,
-/// run alongside the access-token denylist lookup. A token whose user has
+/// access token) and [`ClientIp`], then one query: the user's row by its
+/// primary key, with whether the token is on the access-token denylist (an
+/// indexed `EXISTS` on the same round trip). A token whose user has
 /// been deleted, or which was denied at logout, is refused with the same
 /// 401 as an invalid one. The roles come from the `users` row, never from
 /// the token: a deleted or demoted administrator loses the role at their
@@ -38,17 +39,11 @@ impl FromRequestParts<AppState> for Caller {
         let principal = token.principal();
         // A `sub` that is not a user id is refused here (401).
         let id = principal.to_rbac_subject()?.id();
-        let (user, denied) = tokio::try_join!(
-            async {
-                users::find(&state.db, id)
-                    .await
-                    .map_err(opsguard::Error::from)
-            },
-            state.is_denied(principal),
-        )?;
-        let user = match user {
-            Some(user) if !denied => user,
-            _ => return Err(refuse(principal, denied).into()),
+        let user = match state.find_caller(id, principal).await? {
+            Some(row) if !row.denied => row.user,
+            // A row here is a denied token; no row, a user who is gone
+            // (whether or not their token was denied too).
+            row => return Err(refuse(principal, row.is_some()).into()),
         };
         let subject = Subject::new(user.id, [user.role.as_str()]);
         let client = ClientIp::from_request_parts(parts, state)

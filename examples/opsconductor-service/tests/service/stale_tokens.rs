@@ -43,6 +43,25 @@ fn minted_token(svc: &TestService, id: i64, roles: &[&str]) -> String {
         .to_owned()
 }
 
+/// The `jti` claim of a token.
+fn jti(token: &str) -> String {
+    use base64::Engine as _;
+    let claims = token.split('.').nth(1).unwrap();
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(&claims).unwrap();
+    claims["jti"].as_str().unwrap().to_owned()
+}
+
+/// Seconds since the Unix epoch.
+fn now() -> i64 {
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(elapsed.as_secs()).unwrap()
+}
+
 fn new_admin_body(name: &str) -> Value {
     json!({"username": name, "email": format!("{name}@example.com"),
            "password": PASSWORD, "is_admin": true})
@@ -227,6 +246,42 @@ async fn logout_denies_the_access_token_sent_with_it() {
             .await;
         assert_eq!(bare.status, 200);
         assert_eq!(svc.get("/profile", Some(&third.access)).await.status, 200);
+    })
+    .await;
+}
+
+/// The caller's query reads the denylist the way its store does: an entry
+/// is keyed by issuer and `jti`, and counts until its stored end, not after.
+#[tokio::test]
+async fn a_denylist_entry_refuses_its_own_token_until_its_stored_end() {
+    on_each_backend("denylist_entry_end", async |svc| {
+        let alice = svc.user("alice").await;
+        let bob = svc.user("bob").await;
+        let jti = jti(&alice.tokens.access);
+        let db = svc.database().await;
+
+        // An entry whose end has passed refuses nothing.
+        db.deny(DEFAULT_ISSUER, &jti, now() - 1).await;
+        assert_eq!(svc.get("/profile", alice.token()).await.status, 200);
+        // The same jti from another issuer is another token.
+        db.deny("https://other.example", &jti, now() + 3600).await;
+        assert_eq!(svc.get("/profile", alice.token()).await.status, 200);
+
+        // An entry that has not ended refuses the token at once, although
+        // the verifier has it cached and its user exists.
+        db.deny(DEFAULT_ISSUER, &jti, now() + 3600).await;
+        assert_invalid_token(&svc.get("/profile", alice.token()).await, "denied");
+        assert_invalid_token(
+            &svc.get("/credentials", alice.token()).await,
+            "denied, GET /credentials",
+        );
+        // Only that token: another user's works, and alice's next login too.
+        assert_eq!(svc.get("/profile", bob.token()).await.status, 200);
+        let again = svc.login("alice", PASSWORD).await;
+        let profile = svc.get("/profile", Some(&again.access)).await;
+        assert_eq!(profile.status, 200);
+        assert_eq!(profile.data()["user_id"], alice.id);
+        db.close().await;
     })
     .await;
 }

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use opsconductor_service::{Config, RunningService, bootstrap_admin, spawn};
+use opsguard::store_sql::SqlDenylist;
 use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -428,6 +429,18 @@ impl Database {
                 .rows_affected(),
         };
         assert_eq!(changed, 1);
+    }
+
+    /// Put access token `jti` of `issuer` on the access-token denylist
+    /// until `until` (seconds), through opsguard-store-sql's own store, as
+    /// a logout on another instance would.
+    pub(crate) async fn deny(&self, issuer: &str, jti: &str, until: i64) {
+        use opsguard::token::denylist::AccessDenylist as _;
+        let denylist = match self {
+            Self::Sqlite(pool) => SqlDenylist::new(pool.clone()),
+            Self::Postgres(pool) => SqlDenylist::new(pool.clone()),
+        };
+        denylist.deny(issuer, jti, until).await.unwrap();
     }
 
     pub(crate) async fn close(self) {
