@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load test of opsconductor-service on SQLite, release build, loopback only:
 # GET /profile with a valid access token (token verification, policy check,
-# one SELECT) against GET /health (one SELECT, no authentication), each for
-# DURATION seconds with wrk, sampling the server's resident memory.
+# one query: the user row and the denylist verdict) against GET /health (one
+# SELECT, no authentication), each for DURATION seconds with wrk, sampling
+# the server's resident memory.
 #
 #   apt-get install -y wrk      # once
 #   examples/opsconductor-service/load/run.sh
