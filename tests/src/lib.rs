@@ -28,6 +28,11 @@ use serde_json::Value;
 /// The path is found at run time, not baked in at compile time, because a
 /// build directory shared between checkouts (as `.ci/run` does) may reuse
 /// this crate compiled in another checkout.
+///
+/// # Panics
+///
+/// When no ancestor of the current directory has a `shared/cases/`
+/// directory and `OPSGUARD_SHARED_DIR` is not set.
 #[must_use]
 pub fn shared_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("OPSGUARD_SHARED_DIR") {
