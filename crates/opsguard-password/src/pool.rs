@@ -320,6 +320,28 @@ mod tests {
         );
     }
 
+    /// The work runs on another thread than the executor's, on a
+    /// single-threaded runtime too. (This replaced a test that raced a
+    /// ticker task against the hash: it failed about one run in fifteen
+    /// whenever the hash ended before the ticker got its turn.)
+    #[tokio::test(flavor = "current_thread")]
+    async fn work_never_runs_on_the_executor_thread() {
+        let pool = fast(2);
+        let executor = std::thread::current().id();
+        for _ in 0..3 {
+            let worker = pool.run(|_| Ok(std::thread::current().id())).await.unwrap();
+            assert_ne!(worker, executor);
+        }
+        let password = SecretString::from("correct horse");
+        let stored = pool.hasher().hash(&password).unwrap();
+        assert_eq!(
+            pool.verify(&password, &stored).await,
+            Ok(Verification::Match {
+                needs_rehash: false
+            })
+        );
+    }
+
     /// Review F9: the queue in front of the permits was unbounded. With a
     /// limit, a request finding it full is refused at once with `Busy`,
     /// and a waiter that goes away frees its place.

@@ -16,32 +16,6 @@ fn pool(m: u32) -> AsyncHasher {
     AsyncHasher::with_permits(hasher, NonZeroUsize::new(2).unwrap())
 }
 
-/// On a single-threaded runtime, another task gets to run while a
-/// verification is in flight: the hash is not computed inside `poll`.
-#[tokio::test(flavor = "current_thread")]
-async fn verify_never_runs_on_the_executor_thread() {
-    let pool = pool(4096);
-    let password = SecretString::from("correct horse");
-    let stored = pool.hasher().hash(&password).unwrap();
-    for _ in 0..3 {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(async move { tx.send(()).unwrap() });
-        let verify = pool.verify(&password, &stored);
-        tokio::pin!(verify);
-        tokio::select! {
-            biased;
-            ticked = rx => ticked.unwrap(),
-            done = &mut verify => panic!("verification finished before any other task ran: {done:?}"),
-        }
-        assert_eq!(
-            verify.await,
-            Ok(Verification::Match {
-                needs_rehash: false
-            })
-        );
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_variants_match_the_sync_ones() {
     let pool = pool(64);
