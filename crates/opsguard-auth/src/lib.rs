@@ -7,8 +7,10 @@ mod bearer;
 mod client_ip;
 mod clock;
 mod directory;
+mod endpoint;
 mod error;
 mod flows;
+mod guard;
 mod password_check;
 mod principal;
 mod throttle;
@@ -22,8 +24,12 @@ pub use client_ip::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{Directory, MemoryDirectory, UserRecord};
+pub use endpoint::{
+    JWKS_CACHE_CONTROL, LoginRequest, RefreshRequest, TOKEN_RESPONSE_HEADERS, TokenBody,
+};
 pub use error::{AuthError, StoreError};
 pub use flows::{Authenticator, AuthenticatorBuilder, ClientInfo};
+pub use guard::{OpsGuard, OpsGuardBuilder};
 pub use password_check::PasswordCheck;
 pub use principal::{Principal, authenticate};
 pub use throttle::{

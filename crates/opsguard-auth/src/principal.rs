@@ -15,6 +15,14 @@ pub struct Principal {
     expires_at: i64,
 }
 
+/// So that [`OpsGuard::require`](crate::OpsGuard::require) takes a principal
+/// as well as an adapter's `CurrentUser`.
+impl AsRef<Self> for Principal {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl Principal {
     fn from_claims(claims: &AccessClaims) -> Self {
         Self {

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, ready};
 use axum::body::{Body, HttpBody};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::{Request, StatusCode, header};
+use http::{Request, header};
 use opsguard_core::{Error, ErrorKind};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
@@ -158,7 +158,7 @@ where
     ] {
         parts.headers.remove(name);
     }
-    let (fresh, body) = ApiError::from(error_for_status(status))
+    let (fresh, body) = ApiError::from(Error::for_status(status.as_u16()))
         .into_response()
         .into_parts();
     parts.status = fresh.status;
@@ -167,47 +167,4 @@ where
     }
     parts.extensions.extend(fresh.extensions);
     Response::from_parts(parts, body)
-}
-
-/// The opsguard error a framework error status stands for (the table of
-/// [`ErrorEnvelopeLayer`]).
-fn error_for_status(status: StatusCode) -> Error {
-    let kind = match status.as_u16() {
-        401 => ErrorKind::Auth,
-        403 => ErrorKind::Permission,
-        404 | 405 | 410 => ErrorKind::NotFound,
-        409 => ErrorKind::Conflict,
-        413 => ErrorKind::PayloadTooLarge,
-        429 => ErrorKind::RateLimited,
-        503 => ErrorKind::Unavailable,
-        500..=599 => ErrorKind::Internal,
-        _ => {
-            return Error::invalid_field(
-                "",
-                "invalid_request",
-                "the request could not be processed",
-            );
-        }
-    };
-    Error::from_kind(kind)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_error_status_maps_to_a_kind_with_an_error_status() {
-        for code in 400..=599 {
-            let Ok(status) = StatusCode::from_u16(code) else {
-                continue;
-            };
-            let err = error_for_status(status);
-            let wire = err.to_wire().status;
-            assert!((400..=599).contains(&wire), "{code} -> {wire}");
-            if (500..=599).contains(&code) {
-                assert!(wire >= 500, "server error {code} answered as {wire}");
-            }
-        }
-    }
 }

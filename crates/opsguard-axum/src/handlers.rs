@@ -2,59 +2,18 @@
 
 use std::fmt;
 
+pub use opsguard_auth::{LoginRequest, RefreshRequest};
+
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http::{HeaderValue, header};
-use opsguard_auth::Authenticator;
+use http::{HeaderName, HeaderValue, header};
+use opsguard_auth::{JWKS_CACHE_CONTROL, TOKEN_RESPONSE_HEADERS, TokenBody};
 use opsguard_core::{Error, Success};
 use opsguard_token::TokenPair;
-use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
 
 use crate::{ApiError, ClientIp, Json, OpsGuard, RequestId};
-
-/// `POST /auth/login` body: `{"username": ..., "password": ...}`.
-///
-/// Strict (`deny_unknown_fields`); the password is a [`SecretString`], so
-/// the request's `Debug` never shows it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct LoginRequest {
-    /// The username as typed; the flow normalizes it.
-    pub username: String,
-    /// The password.
-    pub password: SecretString,
-}
-
-impl fmt::Debug for LoginRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoginRequest")
-            .field("username", &self.username)
-            .field("password", &"[REDACTED]")
-            .finish()
-    }
-}
-
-/// `POST /auth/refresh` and `POST /auth/logout` body:
-/// `{"refresh_token": ...}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct RefreshRequest {
-    /// The refresh token of the session.
-    pub refresh_token: SecretString,
-}
-
-impl fmt::Debug for RefreshRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshRequest")
-            .field("refresh_token", &"[REDACTED]")
-            .finish()
-    }
-}
 
 /// The answer of a login or a refresh: 200 with
 /// `{"success":true,"message":...,"data":{"access_token","refresh_token","token_type":"Bearer","expires_in"}}`
@@ -80,40 +39,22 @@ impl fmt::Debug for TokenResponse {
     }
 }
 
-/// The `data` of a [`TokenResponse`], borrowed from the pair.
-#[derive(Serialize)]
-struct TokenData<'a> {
-    access_token: &'a str,
-    refresh_token: &'a str,
-    token_type: &'static str,
-    expires_in: u64,
-}
-
 impl IntoResponse for TokenResponse {
     fn into_response(self) -> Response {
-        let data = TokenData {
-            access_token: self.pair.access().expose_secret(),
-            refresh_token: self.pair.refresh().expose_secret(),
-            token_type: "Bearer",
-            expires_in: self.pair.expires_in(),
-        };
+        let data = TokenBody::new(&self.pair);
         no_store(Json(Success::new(self.message, data)).into_response())
     }
 }
 
 /// `response` with the headers of a token endpoint answer.
 fn no_store(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    for (name, value) in TOKEN_RESPONSE_HEADERS {
+        response.headers_mut().insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
     response
-}
-
-/// The flows of `guard`, or a 404 on a guard that only verifies tokens.
-fn flows(guard: &OpsGuard) -> Result<&Authenticator, Error> {
-    guard
-        .authenticator()
-        .ok_or_else(|| Error::from_kind(opsguard_core::ErrorKind::NotFound))
 }
 
 /// `POST /auth/login`: opsguard-auth's login flow (throttle by account and
@@ -131,7 +72,8 @@ pub async fn login(
     Json(body): Json<LoginRequest>,
 ) -> Result<TokenResponse, ApiError> {
     let client = client.to_client_info(request_id.as_ref());
-    let pair = flows(&guard)?
+    let pair = guard
+        .flows()?
         .login(&body.username, &body.password, &client)
         .await?;
     Ok(TokenResponse::new("logged in", pair))
@@ -151,7 +93,7 @@ pub async fn refresh(
     Json(body): Json<RefreshRequest>,
 ) -> Result<TokenResponse, ApiError> {
     let client = client.to_client_info(request_id.as_ref());
-    let pair = flows(&guard)?.refresh(&body.refresh_token, &client).await?;
+    let pair = guard.flows()?.refresh(&body.refresh_token, &client).await?;
     Ok(TokenResponse::new("token refreshed", pair))
 }
 
@@ -169,15 +111,11 @@ pub async fn logout(
     Json(body): Json<RefreshRequest>,
 ) -> Result<Response, ApiError> {
     let client = client.to_client_info(request_id.as_ref());
-    flows(&guard)?.logout(&body.refresh_token, &client).await?;
+    guard.flows()?.logout(&body.refresh_token, &client).await?;
     Ok(no_store(
         Json(Success::without_data("logged out")).into_response(),
     ))
 }
-
-/// How long clients may cache the JWKS document: new keys are published
-/// before they sign, so five minutes of staleness is harmless.
-const JWKS_CACHE_CONTROL: &str = "public, max-age=300";
 
 /// `GET /.well-known/jwks.json`: the public keys given to
 /// [`OpsGuardBuilder::with_jwks`](crate::OpsGuardBuilder::with_jwks)
@@ -228,22 +166,4 @@ where
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/.well-known/jwks.json", get(jwks))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_debug_is_redacted() -> Result<(), serde_json::Error> {
-        let login: LoginRequest =
-            serde_json::from_str(r#"{"username":"alice","password":"hunter2-secret"}"#)?;
-        let shown = format!("{login:?}");
-        assert!(!shown.contains("hunter2-secret"), "{shown}");
-        assert!(shown.contains("alice"));
-        let refresh: RefreshRequest =
-            serde_json::from_str(r#"{"refresh_token":"eyJ.refresh.secret"}"#)?;
-        assert!(!format!("{refresh:?}").contains("eyJ.refresh.secret"));
-        Ok(())
-    }
 }

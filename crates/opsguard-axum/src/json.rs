@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::{HeaderMap, header};
+use http::header;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use opsguard_core::Error;
 use serde::Serialize;
@@ -105,7 +105,7 @@ where
 /// The body of a JSON request, read up to the request's limit, and the
 /// limit.
 async fn json_body(req: Request) -> Result<(Bytes, usize), Error> {
-    require_json_content_type(req.headers())?;
+    opsguard_validate::require_json_content_type(req.headers().get_all(header::CONTENT_TYPE))?;
     let limit = req
         .extensions()
         .get::<JsonBodyLimit>()
@@ -126,11 +126,7 @@ async fn read_limited(body: Body, limit: usize) -> Result<Bytes, Error> {
                 error = %err,
                 "request body refused"
             );
-            Err(Error::invalid_field(
-                "",
-                "unreadable_body",
-                "the request body could not be read",
-            ))
+            Err(opsguard_validate::unreadable_body())
         }
     }
 }
@@ -146,93 +142,4 @@ fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
         next = err.source();
     }
     false
-}
-
-/// The request declares a JSON body: exactly one `content-type`, whose
-/// media type is `application/json` or `application/<anything>+json`
-/// (parameters such as `charset` allowed), as axum's own `Json` requires.
-///
-/// Requiring it keeps cross-site form posts (`text/plain` and form types are
-/// "simple" requests that browsers send without a CORS preflight) from
-/// reaching a JSON handler.
-fn require_json_content_type(headers: &HeaderMap) -> Result<(), Error> {
-    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
-    let is_json = match (values.next(), values.next()) {
-        (Some(value), None) => value
-            .to_str()
-            .ok()
-            .and_then(|text| text.parse::<mime::Mime>().ok())
-            .is_some_and(|mime| {
-                mime.type_() == mime::APPLICATION
-                    && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
-            }),
-        _ => false,
-    };
-    if is_json {
-        return Ok(());
-    }
-    tracing::debug!(
-        target: "opsguard::rejection",
-        reason = "content_type_not_json",
-        "request body refused"
-    );
-    Err(Error::invalid_field(
-        "",
-        "invalid_content_type",
-        "expected content-type application/json",
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use http::HeaderValue;
-
-    fn headers(values: &[&'static str]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for value in values {
-            map.append(header::CONTENT_TYPE, HeaderValue::from_static(value));
-        }
-        map
-    }
-
-    #[test]
-    fn json_media_types_are_accepted() {
-        for value in [
-            "application/json",
-            "application/json; charset=utf-8",
-            "Application/JSON",
-            "application/problem+json",
-        ] {
-            assert!(
-                require_json_content_type(&headers(&[value])).is_ok(),
-                "{value}"
-            );
-        }
-    }
-
-    #[test]
-    fn other_media_types_are_refused() {
-        for value in [
-            "text/plain",
-            "application/x-www-form-urlencoded",
-            "multipart/form-data; boundary=x",
-            "text/json",
-            "application/jsonx",
-            "application/json-seq",
-            "json",
-            "",
-        ] {
-            let err = require_json_content_type(&headers(&[value])).err();
-            let code = err
-                .as_ref()
-                .and_then(|e| e.fields().first())
-                .map(|f| f.code());
-            assert_eq!(code, Some("invalid_content_type"), "{value}");
-        }
-        assert!(require_json_content_type(&headers(&[])).is_err());
-        assert!(
-            require_json_content_type(&headers(&["application/json", "application/json"])).is_err()
-        );
-    }
 }

@@ -79,17 +79,7 @@ async fn path_error<S: Send + Sync>(
         // Route and type disagree: the code is wrong, not the request.
         _ => return Error::internal(rejection.body_text()),
     };
-    tracing::debug!(
-        target: "opsguard::rejection",
-        reason = "path_param_invalid",
-        param = name.as_deref().unwrap_or(""),
-        "path parameter refused"
-    );
-    Error::invalid_field(
-        name.unwrap_or_default(),
-        "invalid_value",
-        "invalid path parameter",
-    )
+    opsguard_validate::invalid_path_param(name.as_deref())
 }
 
 /// The route's parameter names, in order.

@@ -2,14 +2,9 @@
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use opsguard_core::Error;
 use serde::de::DeserializeOwned;
 
 use crate::ApiError;
-
-/// The longest parameter name echoed in an error: a client can name an
-/// unknown parameter anything.
-const MAX_NAME_ECHO: usize = 128;
 
 /// The query string deserialized into `T`, as `axum::extract::Query` does
 /// (`serde_urlencoded`), with refusals in the JSON error envelope.
@@ -48,27 +43,6 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(Self)
-            .map_err(|err| query_error(err.path()).into())
+        Ok(Self(opsguard_validate::deserialize_query(query)?))
     }
-}
-
-/// The 422 for a query refused at `path`.
-fn query_error(path: &serde_path_to_error::Path) -> Error {
-    let mut field = path.to_string();
-    if path.iter().next().is_none() {
-        field.clear();
-    }
-    if field.len() > MAX_NAME_ECHO {
-        field.truncate(field.floor_char_boundary(MAX_NAME_ECHO));
-        field.push('…');
-    }
-    tracing::debug!(
-        target: "opsguard::rejection",
-        reason = "query_invalid",
-        "query string refused"
-    );
-    Error::invalid_field(field, "invalid_query", "invalid query parameter")
 }

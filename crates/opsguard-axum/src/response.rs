@@ -1,6 +1,5 @@
 //! [`ApiError`]: an [`opsguard_core::Error`] as an axum response.
 
-use std::error::Error as StdError;
 use std::fmt;
 
 use axum::body::Body;
@@ -83,7 +82,7 @@ impl IntoResponse for ApiError {
             tracing::error!(
                 target: "opsguard::error",
                 kind = kind.wire_type(),
-                cause = %Causes(&err),
+                cause = %err.causes(),
                 "request failed"
             );
         }
@@ -114,47 +113,4 @@ impl IntoResponse for ApiError {
 /// so the fallback is never used.
 fn status_of(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-/// The `source()` chain of an error, joined with `: `, for logs.
-struct Causes<'a>(&'a Error);
-
-impl fmt::Display for Causes<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut next = self.0.source();
-        let mut first = true;
-        while let Some(cause) = next {
-            if !first {
-                f.write_str(": ")?;
-            }
-            write!(f, "{cause}")?;
-            first = false;
-            next = cause.source();
-        }
-        if first {
-            f.write_str("no cause recorded")?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn causes_are_joined() {
-        #[derive(Debug, thiserror::Error)]
-        #[error("pool exhausted")]
-        struct Pool(#[source] std::io::Error);
-        let err = Error::internal(Pool(std::io::Error::other("connection refused")));
-        assert_eq!(
-            Causes(&err).to_string(),
-            "pool exhausted: connection refused"
-        );
-        assert_eq!(
-            Causes(&Error::from_kind(ErrorKind::Internal)).to_string(),
-            "no cause recorded"
-        );
-    }
 }

@@ -7,14 +7,11 @@ use tower_http::set_header::response::{
     SetMultipleResponseHeader, SetMultipleResponseHeadersLayer,
 };
 
+use opsguard_core::security_headers::JSON_API_HEADERS;
+
 use crate::ConfigError;
 
-/// The preset's `Strict-Transport-Security`: one year, subdomains included,
-/// not preloaded (preloading is a commitment the service owner makes).
-pub const DEFAULT_HSTS: &str = "max-age=31536000; includeSubDomains";
-/// The preset's `Content-Security-Policy`: a JSON answer loads nothing and
-/// may not be framed.
-pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+pub use opsguard_core::security_headers::{DEFAULT_CSP, DEFAULT_HSTS};
 
 /// Adds the security headers a JSON API sends, on every response: success,
 /// error, and the answers of axum and of other layers.
@@ -115,26 +112,15 @@ impl<S> Layer<S> for SecurityHeadersLayer {
 
 /// The preset's headers, as constants.
 fn preset() -> Vec<(HeaderName, HeaderValue)> {
-    vec![
-        (
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static(DEFAULT_HSTS),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DEFAULT_CSP),
-        ),
-        (
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ]
+    JSON_API_HEADERS
+        .iter()
+        .map(|(name, value)| {
+            (
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            )
+        })
+        .collect()
 }
 
 /// Builds a [`SecurityHeadersLayer`] from the preset, header by header.

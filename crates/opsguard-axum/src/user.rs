@@ -79,6 +79,12 @@ impl CurrentUser {
     }
 }
 
+impl AsRef<Principal> for CurrentUser {
+    fn as_ref(&self) -> &Principal {
+        &self.0
+    }
+}
+
 impl<S> FromRequestParts<S> for CurrentUser
 where
     OpsGuard: FromRef<S>,

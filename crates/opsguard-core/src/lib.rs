@@ -5,6 +5,7 @@
 mod error;
 mod field;
 mod kind;
+pub mod security_headers;
 mod success;
 mod wire;
 
@@ -12,4 +13,4 @@ pub use error::{BoxError, Error, INVALID_CREDENTIALS_MESSAGE, INVALID_TOKEN_MESS
 pub use field::FieldError;
 pub use kind::ErrorKind;
 pub use success::Success;
-pub use wire::{BodyParseError, ErrorBody, ErrorDetail, JSON_CONTENT_TYPE, WireError};
+pub use wire::{BodyParseError, Causes, ErrorBody, ErrorDetail, JSON_CONTENT_TYPE, WireError};

@@ -173,3 +173,116 @@ impl ErrorBody {
 #[derive(Debug, thiserror::Error)]
 #[error("not an opsguard error body")]
 pub struct BodyParseError(#[source] serde_json::Error);
+
+impl Error {
+    /// The error a framework's own error response with `status` stands for,
+    /// so that adapters can give answers they did not build (an unknown
+    /// route, a wrong method, a body over a server limit) the envelope:
+    ///
+    /// | status | kind |
+    /// |---|---|
+    /// | 401 | `Auth` (`WWW-Authenticate: Bearer`) |
+    /// | 403 | `Permission` |
+    /// | 404, 405, 410 | `NotFound` (there is no 405 kind) |
+    /// | 409 | `Conflict` |
+    /// | 413 | `PayloadTooLarge` |
+    /// | 429 | `RateLimited` |
+    /// | 503 | `Unavailable` |
+    /// | other 5xx | `Internal` |
+    /// | other 4xx | `Validation`, one field error with code `invalid_request` |
+    ///
+    /// ```
+    /// use opsguard_core::{Error, ErrorKind};
+    ///
+    /// assert_eq!(Error::for_status(405).kind(), ErrorKind::NotFound);
+    /// assert_eq!(Error::for_status(400).fields()[0].code(), "invalid_request");
+    /// ```
+    #[must_use]
+    pub fn for_status(status: u16) -> Self {
+        let kind = match status {
+            401 => ErrorKind::Auth,
+            403 => ErrorKind::Permission,
+            404 | 405 | 410 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            413 => ErrorKind::PayloadTooLarge,
+            429 => ErrorKind::RateLimited,
+            503 => ErrorKind::Unavailable,
+            500..=599 => ErrorKind::Internal,
+            _ => {
+                return Self::invalid_field(
+                    "",
+                    "invalid_request",
+                    "the request could not be processed",
+                );
+            }
+        };
+        Self::from_kind(kind)
+    }
+
+    /// This error's `source()` chain joined with `: `, for logs
+    /// (`"no cause recorded"` when there is none). Adapters log it for
+    /// [`ErrorKind::Internal`] and [`ErrorKind::Unavailable`] answers; the
+    /// client never sees it.
+    #[must_use]
+    pub fn causes(&self) -> Causes<'_> {
+        Causes(self)
+    }
+}
+
+/// The `source()` chain of an [`Error`], displayed joined with `: `
+/// ([`Error::causes`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Causes<'a>(&'a Error);
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut next = std::error::Error::source(self.0);
+        let mut first = true;
+        while let Some(cause) = next {
+            if !first {
+                f.write_str(": ")?;
+            }
+            write!(f, "{cause}")?;
+            first = false;
+            next = cause.source();
+        }
+        if first {
+            f.write_str("no cause recorded")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    #[test]
+    fn every_error_status_maps_to_a_kind_with_an_error_status() {
+        for code in 400..=599 {
+            let wire = Error::for_status(code).to_wire().status;
+            assert!((400..=599).contains(&wire), "{code} -> {wire}");
+            if (500..=599).contains(&code) {
+                assert!(wire >= 500, "server error {code} answered as {wire}");
+            }
+        }
+        assert_eq!(Error::for_status(405).to_wire().status, 404);
+        assert_eq!(Error::for_status(418).to_wire().status, 422);
+    }
+
+    #[test]
+    fn causes_are_joined() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("pool exhausted")]
+        struct Pool(#[source] std::io::Error);
+        let err = Error::internal(Pool(std::io::Error::other("connection refused")));
+        assert_eq!(
+            err.causes().to_string(),
+            "pool exhausted: connection refused"
+        );
+        assert_eq!(
+            Error::from_kind(ErrorKind::Internal).causes().to_string(),
+            "no cause recorded"
+        );
+    }
+}

@@ -14,6 +14,7 @@ mod platform;
 mod policy;
 mod port;
 mod report;
+mod request;
 mod secret;
 mod strict;
 pub mod types;
@@ -30,6 +31,9 @@ pub use platform::Platform;
 pub use policy::{AddressClass, HostPolicy};
 pub use port::{Port, port};
 pub use report::{field_errors, report, validate};
+pub use request::{
+    deserialize_query, invalid_path_param, require_json_content_type, unreadable_body,
+};
 pub use secret::{MAX_SECRET_BYTES, check_secret};
 pub use strict::non_null;
 pub use username::{USERNAME_MAX, USERNAME_MIN, Username, normalize_username, username};

@@ -1,47 +1,54 @@
-//! [`OpsGuard`]: the one state handle the extractors and handlers read.
+//! [`OpsGuard`]: what a web adapter's extractors and token handlers read,
+//! shared by every adapter so that they decide alike.
 
 use std::fmt;
 use std::sync::Arc;
 
-use opsguard_auth::{Authenticator, ClientIpResolver, Principal};
-use opsguard_core::Error;
+use opsguard_core::{Error, ErrorKind};
 use opsguard_rbac::{Resource, SharedPolicy};
 use opsguard_token::Verifier;
 use opsguard_token::jwks::Jwks;
 
-use crate::CurrentUser;
+use crate::{Authenticator, ClientIpResolver, Principal};
 
-/// Everything the extractors and the token handlers need, behind one
-/// cheaply cloneable handle (an `Arc` inside).
+/// Everything a web adapter (opsguard-axum, opsguard-actix) needs to
+/// authenticate and authorize requests, behind one cheaply cloneable
+/// handle (an `Arc` inside).
 ///
-/// Keep it in your own state type and give axum a way to reach it with
-/// `FromRef`; [`CurrentUser`], [`RequireAdmin`](crate::RequireAdmin),
-/// [`ClientIp`](crate::ClientIp) and the handlers of
-/// [`auth_router`](crate::auth_router) find it there:
-///
-/// ```
-/// use axum::extract::FromRef;
-/// use opsguard_axum::OpsGuard;
-///
-/// #[derive(Clone)]
-/// struct AppState {
-///     guard: OpsGuard,
-///     // db: Pool, ...
-/// }
-///
-/// impl FromRef<AppState> for OpsGuard {
-///     fn from_ref(state: &AppState) -> Self {
-///         state.guard.clone()
-///     }
-/// }
-/// ```
+/// The adapters only translate between their framework and this type:
+/// reading the `Authorization` headers, the peer address and
+/// `X-Forwarded-For` and handing them here. Every decision — which
+/// credential is acceptable, who the client is, whether the policy allows
+/// an action — is taken by the same code whichever framework serves the
+/// request.
 ///
 /// Two kinds of service use it:
 ///
 /// * the one that logs users in ([`OpsGuard::builder`]) holds an
 ///   [`Authenticator`] with the login, refresh and logout flows;
 /// * a service that only accepts tokens ([`OpsGuard::verifier_builder`])
-///   holds a [`Verifier`]; the token handlers answer 404 there.
+///   holds a [`Verifier`]; the adapters' token handlers answer 404 there.
+///
+/// ```
+/// use opsguard_auth::OpsGuard;
+/// use opsguard_rbac::{Policy, SharedPolicy};
+/// use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let keys = KeySet::builder()
+///     .primary(SigningKey::generate(Algorithm::EdDsa)?.with_kid("k1"))
+///     .build()?;
+/// let verifier = Issuer::builder(keys, "https://auth.example", "api")
+///     .build()?
+///     .verifier()?;
+/// let guard = OpsGuard::verifier_builder(verifier, SharedPolicy::new(Policy::opsconductor()))
+///     .build();
+/// // No credential at all: 401 with `WWW-Authenticate: Bearer`.
+/// let refused = guard.authenticate::<_, str>([]).unwrap_err();
+/// assert_eq!(refused.to_wire().status, 401);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct OpsGuard {
     inner: Arc<Inner>,
@@ -86,6 +93,17 @@ impl OpsGuard {
         }
     }
 
+    /// The login, refresh and logout flows, or the 404 `NotFound` that the
+    /// token endpoints answer on a guard that only verifies tokens.
+    ///
+    /// # Errors
+    ///
+    /// 404 on a guard built with [`OpsGuard::verifier_builder`].
+    pub fn flows(&self) -> Result<&Authenticator, Error> {
+        self.authenticator()
+            .ok_or_else(|| Error::from_kind(ErrorKind::NotFound))
+    }
+
     /// The authorization policy.
     #[must_use]
     pub fn policy(&self) -> &SharedPolicy {
@@ -105,7 +123,8 @@ impl OpsGuard {
     }
 
     /// The caller of a request carrying the `Authorization` header values
-    /// `authorization`: opsguard-auth's `authenticate`.
+    /// `authorization` (all of them, in order): [`authenticate`](crate::authenticate)
+    /// against this guard's verifier and denylist.
     ///
     /// # Errors
     ///
@@ -117,43 +136,25 @@ impl OpsGuard {
     {
         match &self.inner.source {
             Source::Flows(authenticator) => authenticator.authenticate(authorization),
-            Source::VerifyOnly(verifier) => opsguard_auth::authenticate(verifier, authorization),
+            Source::VerifyOnly(verifier) => crate::authenticate(verifier, authorization),
         }
     }
 
     /// Require that `user` may do `action` (`"jobs:delete"`) on `resource`
     /// (built from the stored row: `Resource::owned("jobs", job.id,
-    /// job.owner_id)`), by the current policy. One line in a handler:
+    /// job.owner_id)`), by the current policy.
     ///
-    /// ```
-    /// use axum::extract::State;
-    /// use opsguard_axum::{ApiError, CurrentUser, OpsGuard, Path};
-    /// use opsguard_rbac::Resource;
-    ///
-    /// async fn delete_job(
-    ///     State(guard): State<OpsGuard>,
-    ///     user: CurrentUser,
-    ///     Path(id): Path<i64>,
-    /// ) -> Result<&'static str, ApiError> {
-    ///     let owner_id = 42; // loaded with the job
-    ///     guard.require(&user, "jobs:delete", &Resource::owned("jobs", id, owner_id))?;
-    ///     Ok("deleted")
-    /// }
-    /// # let _: axum::Router<OpsGuard> = axum::Router::new()
-    /// #     .route("/jobs/{id}", axum::routing::delete(delete_job));
-    /// ```
+    /// `user` is a [`Principal`] or an adapter's `CurrentUser`.
     ///
     /// # Errors
     ///
     /// 403 when the policy does not allow it; 401 when the token's `sub`
     /// is not a user id the policy can compare.
-    pub fn require(
-        &self,
-        user: &CurrentUser,
-        action: &str,
-        resource: &Resource<'_>,
-    ) -> Result<(), Error> {
-        let subject = user.principal().to_rbac_subject()?;
+    pub fn require<P>(&self, user: &P, action: &str, resource: &Resource<'_>) -> Result<(), Error>
+    where
+        P: AsRef<Principal> + ?Sized,
+    {
+        let subject = user.as_ref().to_rbac_subject()?;
         self.inner.policy.require(&subject, action, resource)?;
         Ok(())
     }
@@ -163,8 +164,11 @@ impl OpsGuard {
     /// # Errors
     ///
     /// 403 when the user does not; 401 as for [`require`](Self::require).
-    pub fn require_role(&self, user: &CurrentUser, role: &str) -> Result<(), Error> {
-        let subject = user.principal().to_rbac_subject()?;
+    pub fn require_role<P>(&self, user: &P, role: &str) -> Result<(), Error>
+    where
+        P: AsRef<Principal> + ?Sized,
+    {
+        let subject = user.as_ref().to_rbac_subject()?;
         self.inner.policy.require_role(&subject, role)?;
         Ok(())
     }
@@ -213,7 +217,7 @@ impl OpsGuardBuilder {
     }
 
     /// Publish `jwks` (the public keys of the signing key set) from the
-    /// JWKS handler.
+    /// adapters' JWKS handler.
     pub fn with_jwks(mut self, jwks: &Jwks) -> Self {
         self.jwks = Some(Arc::from(jwks.to_json()));
         self
