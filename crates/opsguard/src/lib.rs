@@ -34,6 +34,11 @@ pub use opsguard_auth as auth;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use opsguard_axum as axum;
 
+/// The actix-web adapter ([`opsguard-actix`](opsguard_actix)).
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub use opsguard_actix as actix;
+
 /// SQLite and PostgreSQL stores ([`opsguard-store-sql`](opsguard_store_sql)).
 #[cfg(feature = "sql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sql")))]

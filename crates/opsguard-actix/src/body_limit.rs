@@ -1,0 +1,145 @@
+//! [`BodyLimit`]: the largest request body the app reads.
+
+use std::future::{Ready, ready};
+use std::rc::Rc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{
+    Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
+};
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::{HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use opsguard_core::Error;
+
+use crate::middleware::settle;
+use crate::response::response_of;
+
+/// The limit [`Json`](crate::Json) and [`ValidJson`](crate::ValidJson) read
+/// bodies up to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonBodyLimit(pub(crate) usize);
+
+/// The limit of `req`'s body: [`BodyLimit`]'s, or opsguard-validate's
+/// default (64 KiB) without it.
+pub(crate) fn limit_of(req: &HttpRequest) -> usize {
+    req.extensions()
+        .get::<JsonBodyLimit>()
+        .map_or(opsguard_validate::DEFAULT_BODY_LIMIT, |limit| limit.0)
+}
+
+/// Refuses request bodies longer than `limit` bytes with a 413 in the
+/// error envelope, as opsguard-axum's `BodyLimitLayer` does:
+///
+/// * a declared `Content-Length` over the limit is refused before the
+///   handler runs and before any of the body is read;
+/// * [`Json`](crate::Json) and [`ValidJson`](crate::ValidJson) stop reading
+///   a body (chunked, or longer than it declared) as soon as it passes the
+///   limit;
+/// * actix-web's own `web::Json`, `web::Bytes`, `String` and `web::Form`
+///   get the same limit (their `JsonConfig`, `PayloadConfig` and
+///   `FormConfig`), unless a resource sets its own.
+///
+/// Without it, opsguard's extractors use 64 KiB
+/// ([`opsguard_validate::DEFAULT_BODY_LIMIT`]).
+///
+/// ```
+/// use actix_web::App;
+/// use opsguard_actix::BodyLimit;
+///
+/// let app = App::new().wrap(BodyLimit::new(16 * 1024));
+/// # drop(app);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit {
+    limit: usize,
+}
+
+impl BodyLimit {
+    /// Refuse bodies over `limit` bytes.
+    #[must_use]
+    pub const fn new(limit: usize) -> Self {
+        Self { limit }
+    }
+
+    /// The limit in bytes.
+    #[must_use]
+    pub const fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for BodyLimit
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Transform = BodyLimitMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        let mut configs = Extensions::new();
+        configs.insert(web::JsonConfig::default().limit(self.limit));
+        configs.insert(web::PayloadConfig::new(self.limit));
+        configs.insert(web::FormConfig::default().limit(self.limit));
+        ready(Ok(BodyLimitMiddleware {
+            service: Rc::new(service),
+            limit: self.limit,
+            configs: Rc::new(configs),
+        }))
+    }
+}
+
+/// The service of [`BodyLimit`].
+#[derive(Debug)]
+pub struct BodyLimitMiddleware<S> {
+    service: Rc<S>,
+    limit: usize,
+    configs: Rc<Extensions>,
+}
+
+impl<S, B> Service<ServiceRequest> for BodyLimitMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        if declared_length(&req).is_some_and(|length| length > self.limit) {
+            tracing::debug!(
+                target: "opsguard::rejection",
+                reason = "body_too_large",
+                limit = self.limit,
+                "request body refused"
+            );
+            let response = req.into_response(response_of(&Error::payload_too_large()));
+            return Box::pin(ready(Ok(response)));
+        }
+        req.extensions_mut().insert(JsonBodyLimit(self.limit));
+        req.add_data_container(Rc::clone(&self.configs));
+        let request = req.request().clone();
+        let service = Rc::clone(&self.service);
+        Box::pin(async move { Ok(settle(service.call(req).await, request)) })
+    }
+}
+
+/// The `Content-Length` of `req`, when it declares one. (actix-web's HTTP/1
+/// decoder has already refused a malformed or repeated one.)
+fn declared_length(req: &ServiceRequest) -> Option<usize> {
+    req.headers()
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|length| usize::try_from(length).unwrap_or(usize::MAX))
+}
