@@ -12,7 +12,6 @@ use actix_web::{HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use opsguard_core::Error;
 
-use crate::middleware::settle;
 use crate::response::response_of;
 
 /// The limit [`Json`](crate::Json) and [`ValidJson`](crate::ValidJson) read
@@ -125,9 +124,8 @@ where
         }
         req.extensions_mut().insert(JsonBodyLimit(self.limit));
         req.add_data_container(Rc::clone(&self.configs));
-        let request = req.request().clone();
-        let service = Rc::clone(&self.service);
-        Box::pin(async move { Ok(settle(service.call(req).await, request)) })
+        let call = self.service.call(req);
+        Box::pin(async move { call.await.map(ServiceResponse::map_into_boxed_body) })
     }
 }
 

@@ -3,13 +3,14 @@
 use std::future::{Ready, ready};
 use std::rc::Rc;
 
+use actix_web::HttpResponse;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderName};
 use futures_util::future::LocalBoxFuture;
 use opsguard_core::{Error, ErrorKind};
 
-use crate::middleware::settle;
+use crate::middleware::decorate;
 use crate::response::response_of;
 
 /// Gives every error response that was not built from an opsguard error the
@@ -102,32 +103,24 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let request = req.request().clone();
-        let service = Rc::clone(&self.service);
-        Box::pin(async move { Ok(envelope(settle(service.call(req).await, request))) })
+        let call = self.service.call(req);
+        Box::pin(async move { decorate(call.await, Rc::new(envelope)) })
     }
 }
 
 /// `response` as is when it is not an error or already an opsguard error;
 /// otherwise the envelope of the kind its status maps to.
-pub(crate) fn envelope(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
-    let status = response.status();
+pub(crate) fn envelope(original: HttpResponse<BoxBody>) -> HttpResponse<BoxBody> {
+    let status = original.status();
     let is_error = status.is_client_error() || status.is_server_error();
-    if !is_error
-        || response
-            .response()
-            .extensions()
-            .get::<ErrorKind>()
-            .is_some()
-    {
-        return response;
+    if !is_error || original.extensions().get::<ErrorKind>().is_some() {
+        return original;
     }
     tracing::debug!(
         target: "opsguard::rejection",
         status = status.as_u16(),
         "framework error response given the json envelope"
     );
-    let (request, original) = response.into_parts();
     let mut fresh = response_of(&Error::for_status(status.as_u16()));
     let own: Vec<HeaderName> = fresh.headers().keys().cloned().collect();
     for (name, value) in original.headers() {
@@ -138,5 +131,5 @@ pub(crate) fn envelope(response: ServiceResponse<BoxBody>) -> ServiceResponse<Bo
             fresh.headers_mut().append(name.clone(), value.clone());
         }
     }
-    ServiceResponse::new(request, fresh)
+    fresh
 }

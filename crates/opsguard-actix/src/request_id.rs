@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use crate::ApiError;
-use crate::middleware::settle;
+use crate::middleware::{Decoration, decorate};
 
 /// `x-request-id`.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -89,15 +89,16 @@ where
             req.headers_mut().insert(REQUEST_ID_HEADER, value.clone());
         }
         req.extensions_mut().insert(RequestId(id.to_owned()));
-        let request = req.request().clone();
-        let service = Rc::clone(&self.service);
-        Box::pin(async move {
-            let mut response = settle(service.call(req).await, request);
-            if let Some(value) = value {
-                response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        let decoration: Decoration = Rc::new(move |mut response| {
+            if let Some(value) = &value {
+                response
+                    .headers_mut()
+                    .insert(REQUEST_ID_HEADER, value.clone());
             }
-            Ok(response)
-        })
+            response
+        });
+        let call = self.service.call(req);
+        Box::pin(async move { decorate(call.await, decoration) })
     }
 }
 

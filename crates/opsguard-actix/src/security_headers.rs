@@ -10,7 +10,7 @@ use futures_util::future::LocalBoxFuture;
 use opsguard_core::security_headers::JSON_API_HEADERS;
 
 use crate::ConfigError;
-use crate::middleware::settle;
+use crate::middleware::{Decoration, decorate};
 
 /// Adds security headers to every response that does not already set them,
 /// error answers included (an inner middleware's error is turned into its
@@ -165,19 +165,18 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let request = req.request().clone();
-        let service = Rc::clone(&self.service);
         let headers = Rc::clone(&self.headers);
-        Box::pin(async move {
-            let mut response = settle(service.call(req).await, request);
+        let decoration: Decoration = Rc::new(move |mut response| {
             let map = response.headers_mut();
             for (name, value) in headers.iter() {
                 if !map.contains_key(name) {
                     map.insert(name.clone(), value.clone());
                 }
             }
-            Ok(response)
-        })
+            response
+        });
+        let call = self.service.call(req);
+        Box::pin(async move { decorate(call.await, decoration) })
     }
 }
 
