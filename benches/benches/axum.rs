@@ -25,15 +25,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::routing::get;
-use std::time::Duration;
 
-use cpu_time::ThreadTime;
-use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use jsonwebtoken::{DecodingKey, Validation, decode};
 use opsguard_axum::{CurrentUser, OpsGuard};
+use opsguard_benches::ThreadCpu;
 use opsguard_rbac::{Policy, SharedPolicy};
 use opsguard_token::{Algorithm, Issuer, KeySet, SigningKey, Subject};
 use serde::Deserialize;
@@ -74,38 +72,6 @@ async fn raw_me(
     } = data.claims;
     black_box((&username, &roles));
     Ok(sub)
-}
-
-/// The CPU time of the measuring thread, formatted like wall time.
-struct ThreadCpu(WallTime);
-
-impl Measurement for ThreadCpu {
-    type Intermediate = ThreadTime;
-    type Value = Duration;
-
-    fn start(&self) -> ThreadTime {
-        ThreadTime::now()
-    }
-
-    fn end(&self, start: ThreadTime) -> Duration {
-        start.elapsed()
-    }
-
-    fn add(&self, a: &Duration, b: &Duration) -> Duration {
-        *a + *b
-    }
-
-    fn zero(&self) -> Duration {
-        Duration::ZERO
-    }
-
-    fn to_f64(&self, value: &Duration) -> f64 {
-        value.as_nanos() as f64
-    }
-
-    fn formatter(&self) -> &dyn ValueFormatter {
-        self.0.formatter()
-    }
 }
 
 struct Case {
@@ -230,7 +196,7 @@ fn bench(c: &mut Criterion<ThreadCpu>) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().with_measurement(ThreadCpu(WallTime));
+    config = Criterion::default().with_measurement(ThreadCpu::new());
     targets = bench
 }
 criterion_main!(benches);
