@@ -8,6 +8,7 @@ mod bootstrap;
 mod config;
 mod db;
 mod demo;
+pub mod domain;
 mod error;
 mod keys;
 mod private_file;

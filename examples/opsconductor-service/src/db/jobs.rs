@@ -27,7 +27,7 @@ const DELETE: &str = "DELETE FROM jobs WHERE id = $1";
 
 /// A job as the API shows it.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Job {
+pub struct Job {
     pub(crate) id: i64,
     pub(crate) owner_id: i64,
     pub(crate) name: String,
@@ -42,7 +42,7 @@ pub(crate) struct Job {
 /// whose deserializer refuses the `null` its serializer writes for a
 /// missing timeout: stored data is read back with this type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Step {
+pub struct Step {
     pub(crate) name: String,
     pub(crate) command: String,
     pub(crate) timeout_secs: Option<u32>,

@@ -28,7 +28,7 @@ const DELETE: &str = "DELETE FROM targets WHERE id = $1";
 
 /// A target as the API shows it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub(crate) struct Target {
+pub struct Target {
     pub(crate) id: i64,
     pub(crate) owner_id: i64,
     pub(crate) name: String,

@@ -52,12 +52,38 @@ impl Role {
 
 /// A user as the API shows it: never the password hash.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub(crate) struct User {
+pub struct User {
     pub(crate) id: i64,
     pub(crate) username: String,
     pub(crate) email: Option<String>,
     pub(crate) role: String,
     pub(crate) created_at: i64,
+}
+
+impl User {
+    /// The user id.
+    #[must_use]
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The username, in its stored (normalized) form.
+    #[must_use]
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The email address, if the account has one.
+    #[must_use]
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
+    /// The role the authorization policy sees: `admin` or `user`.
+    #[must_use]
+    pub fn role(&self) -> &str {
+        &self.role
+    }
 }
 
 /// A user as a request's caller: the stored row, and whether the access

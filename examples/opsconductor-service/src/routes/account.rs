@@ -4,20 +4,15 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
-use axum::response::{IntoResponse, Response};
-use opsguard::Success;
+use axum::response::Response;
 use opsguard::auth::AuditKind;
 use opsguard::axum::{ApiError, ClientIp, Json, RefreshRequest, RequestId, ValidJson};
-use opsguard::rbac::Resource;
 use opsguard::validate::types::RegisterUser;
-use serde::Serialize;
 
 use crate::accounts;
-use crate::app::AppState;
 use crate::db::users::Role;
-use crate::routes::caller::{Caller, client_event};
+use crate::domain::{self, AppState, Caller, NewId, Profile, Reply, client_event};
 use crate::routes::registration_limit::RegistrationAllowed;
-use crate::routes::reply::{created, ok};
 
 /// `POST /auth/register`: anyone may create a regular account.
 ///
@@ -35,7 +30,7 @@ pub(crate) async fn register(
     client: ClientIp,
     request_id: Option<RequestId>,
     ValidJson(body): ValidJson<RegisterUser>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Reply<NewId>, ApiError> {
     let id = accounts::create(
         &state.db,
         &state.hasher,
@@ -53,49 +48,24 @@ pub(crate) async fn register(
     .with_username(body.username.as_str())
     .with_reason("self_registration");
     opsguard::auth::record_or_log(&state.audit, &event).await;
-    Ok(created("user registered", id))
+    Ok(Reply::created("user registered", id))
 }
 
-/// The `data` of `GET /profile`.
-#[derive(Debug, Serialize)]
-pub(crate) struct Profile {
-    user_id: i64,
-    username: String,
-    email: Option<String>,
-    is_admin: bool,
-    roles: Vec<String>,
-}
-
-/// `GET /profile`: the caller's own account.
+/// `GET /profile`: [`domain::profile`].
 pub(crate) async fn profile(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Success<Profile>>, ApiError> {
-    caller
-        .require(&state, "profile:read", &Resource::new("profile"))
-        .await?;
-    // The account as stored now: the extractor has just read it.
-    let user = caller.user();
-    Ok(ok(
-        "profile",
-        Profile {
-            user_id: user.id,
-            username: user.username.clone(),
-            email: user.email.clone(),
-            is_admin: user.role == Role::Admin.as_str(),
-            roles: vec![user.role.clone()],
-        },
-    ))
+) -> Result<Reply<Profile>, ApiError> {
+    Ok(domain::profile(&state, &caller).await?)
 }
 
 /// `POST /auth/logout`: `{"refresh_token"}` ends that session (opsguard's
 /// ready handler: the refresh family is revoked).
 ///
 /// An access token sent with it (`Authorization: Bearer`) is refused from
-/// now on, until it expires: it is written to the access-token denylist,
-/// which every authenticated request consults. A missing, expired or
-/// invalid access token is no reason to refuse the logout: the session
-/// still ends.
+/// now on, until it expires ([`domain::deny_access_token`]). A missing,
+/// expired or invalid access token is no reason to refuse the logout: the
+/// session still ends.
 pub(crate) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -103,8 +73,6 @@ pub(crate) async fn logout(
     request_id: Option<RequestId>,
     body: Json<RefreshRequest>,
 ) -> Result<Response, ApiError> {
-    if let Ok(access) = state.guard.authenticate(headers.get_all(AUTHORIZATION)) {
-        state.deny(&access).await?;
-    }
+    domain::deny_access_token(&state, headers.get_all(AUTHORIZATION)).await?;
     opsguard::axum::logout(State(state.guard.clone()), client, request_id, body).await
 }

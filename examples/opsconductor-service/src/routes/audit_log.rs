@@ -2,14 +2,12 @@
 //! time.
 
 use axum::extract::State;
-use opsguard::Success;
-use opsguard::axum::{ApiError, Json, Query};
+use opsguard::axum::{ApiError, Query};
 use opsguard::store_sql::{AuditPage, AuditQuery};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::domain::{AppState, Reply};
 use crate::routes::caller::AdminCaller;
-use crate::routes::reply::ok;
 
 /// The largest page.
 const MAX_LIMIT: u32 = 200;
@@ -34,7 +32,7 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     AdminCaller(_admin): AdminCaller,
     Query(params): Query<AuditParams>,
-) -> Result<Json<Success<AuditPage>>, ApiError> {
+) -> Result<Reply<AuditPage>, ApiError> {
     let mut query = AuditQuery::new();
     if let Some(limit) = params.limit {
         if !(1..=MAX_LIMIT).contains(&limit) {
@@ -51,5 +49,5 @@ pub(crate) async fn page(
     if let Some(user_id) = params.user_id {
         query = query.with_user_id(user_id.to_string());
     }
-    Ok(ok("audit events", state.audit.page(&query).await?))
+    Ok(Reply::ok("audit events", state.audit.page(&query).await?))
 }

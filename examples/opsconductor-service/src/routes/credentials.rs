@@ -3,18 +3,15 @@
 
 use axum::extract::State;
 use axum::response::IntoResponse;
-use opsguard::Success;
 use opsguard::auth::{AuditKind, Resource as AuditResource};
-use opsguard::axum::{ApiError, Json, Path, ValidJson};
+use opsguard::axum::{ApiError, Path, ValidJson};
 use opsguard::rbac::Resource;
 use opsguard::validate::types::CredentialCreate;
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::db::credentials::{self, Credential, KIND, password_context};
-use crate::routes::caller::Caller;
-use crate::routes::reply::{created, done, ok};
+use crate::domain::{AppState, Caller, NewId, Reply};
 
 /// `POST /credentials`: store a credential owned by the caller. The body
 /// is `{"name","username","password"}`; an `owner_id` in it is a 422.
@@ -22,7 +19,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ValidJson(body): ValidJson<CredentialCreate>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Reply<NewId>, ApiError> {
     caller
         .require(
             &state,
@@ -31,7 +28,7 @@ pub(crate) async fn create(
         )
         .await?;
     let id = credentials::insert(&state.db, &state.keyring, caller.id(), &body).await?;
-    Ok(created("credential stored", id))
+    Ok(Reply::created("credential stored", id))
 }
 
 /// `GET /credentials`: the caller's credentials (an administrator's: all),
@@ -39,9 +36,9 @@ pub(crate) async fn create(
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Success<Vec<Credential>>>, ApiError> {
+) -> Result<Reply<Vec<Credential>>, ApiError> {
     let owner = caller.list_scope(&state, KIND, "credentials:read").await?;
-    Ok(ok(
+    Ok(Reply::ok(
         "credentials",
         credentials::list(&state.db, owner).await?,
     ))
@@ -53,12 +50,12 @@ pub(crate) async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Success<Credential>>, ApiError> {
+) -> Result<Reply<Credential>, ApiError> {
     let credential = find(&state, id).await?;
     caller
         .require(&state, "credentials:read", &credential.resource())
         .await?;
-    Ok(ok("credential", credential))
+    Ok(Reply::ok("credential", credential))
 }
 
 /// The `data` of a reveal: the credential with its password in clear.
@@ -104,7 +101,7 @@ pub(crate) async fn reveal(
         .event(AuditKind::CredentialRevealed)
         .with_resource(audited);
     caller.record(&state, event).await;
-    Ok(ok(
+    Ok(Reply::ok(
         "credential revealed",
         Revealed {
             id,
@@ -122,7 +119,7 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Success>, ApiError> {
+) -> Result<Reply, ApiError> {
     let credential = find(&state, id).await?;
     caller
         .require(&state, "credentials:delete", &credential.resource())
@@ -130,7 +127,7 @@ pub(crate) async fn delete(
     if !credentials::delete(&state.db, id).await? {
         return Err(opsguard::Error::not_found("credential not found").into());
     }
-    Ok(done("credential deleted"))
+    Ok(Reply::done("credential deleted"))
 }
 
 /// Credential `id`, or 404.

@@ -1,23 +1,12 @@
 //! `GET /health`: whether the service can reach its database.
 
 use axum::extract::State;
-use opsguard::Success;
-use opsguard::axum::{ApiError, Json};
-use serde::Serialize;
+use opsguard::axum::ApiError;
 
-use crate::app::AppState;
-use crate::routes::reply::ok;
+use crate::domain::{self, AppState, Health, Reply};
 
-#[derive(Debug, Serialize)]
-pub(crate) struct Health {
-    status: &'static str,
-}
-
-/// 200 when a query reaches the database, 503 when it cannot. No
+/// [`domain::health`]: 200, or 503 when the database is unreachable. No
 /// authentication: load balancers call it.
-pub(crate) async fn health(
-    State(state): State<AppState>,
-) -> Result<Json<Success<Health>>, ApiError> {
-    state.db.ping().await?;
-    Ok(ok("ok", Health { status: "ok" }))
+pub(crate) async fn health(State(state): State<AppState>) -> Result<Reply<Health>, ApiError> {
+    Ok(domain::health(&state).await?)
 }

@@ -1,69 +1,34 @@
-//! `/jobs`: steps to run on targets.
+//! `/jobs`: steps to run on targets ([`crate::domain::jobs`]).
 
 use axum::extract::State;
-use axum::response::IntoResponse;
-use opsguard::Success;
-use opsguard::axum::{ApiError, Json, Path, ValidJson};
-use opsguard::rbac::Resource;
+use opsguard::axum::{ApiError, Path, ValidJson};
 use opsguard::validate::types::JobCreate;
 
-use crate::app::AppState;
-use crate::db::jobs::{self, Job, KIND};
-use crate::db::targets;
-use crate::routes::caller::Caller;
-use crate::routes::reply::{created, done, ok};
+use crate::domain::jobs::{self, Job};
+use crate::domain::{AppState, Caller, NewId, Reply};
 
-/// `POST /jobs`: create a job owned by the caller, from
-/// `{"name","target_ids","steps":[{"name","command","timeout_secs"}]}`.
-/// Every target must exist (else 404) and be one the caller may read: their
-/// own, or for an administrator any (else 403).
+/// `POST /jobs`: [`jobs::create`].
 pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ValidJson(body): ValidJson<JobCreate>,
-) -> Result<impl IntoResponse, ApiError> {
-    caller
-        .require(
-            &state,
-            "jobs:create",
-            &Resource::of_subject(KIND, caller.subject()),
-        )
-        .await?;
-    for &target_id in &body.target_ids {
-        let target = targets::find(&state.db, target_id)
-            .await?
-            .ok_or_else(|| opsguard::Error::not_found("target not found"))?;
-        caller
-            .require(&state, "targets:read", &target.resource())
-            .await?;
-    }
-    let id = jobs::insert(&state.db, caller.id(), &body).await?;
-    Ok(created("job created", id))
+) -> Result<Reply<NewId>, ApiError> {
+    Ok(jobs::create(&state, &caller, &body).await?)
 }
 
-/// `GET /jobs`: the caller's jobs (an administrator's: all).
+/// `GET /jobs`: [`jobs::list`].
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Success<Vec<Job>>>, ApiError> {
-    let owner = caller.list_scope(&state, KIND, "jobs:read").await?;
-    Ok(ok("jobs", jobs::list(&state.db, owner).await?))
+) -> Result<Reply<Vec<Job>>, ApiError> {
+    Ok(jobs::list(&state, &caller).await?)
 }
 
-/// `DELETE /jobs/{id}`: for its owner or an administrator.
+/// `DELETE /jobs/{id}`: [`jobs::delete`].
 pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Success>, ApiError> {
-    let owner_id = jobs::find_owner(&state.db, id)
-        .await?
-        .ok_or_else(|| opsguard::Error::not_found("job not found"))?;
-    caller
-        .require(&state, "jobs:delete", &jobs::resource(id, owner_id))
-        .await?;
-    if !jobs::delete(&state.db, id).await? {
-        return Err(opsguard::Error::not_found("job not found").into());
-    }
-    Ok(done("job deleted"))
+) -> Result<Reply, ApiError> {
+    Ok(jobs::delete(&state, &caller, id).await?)
 }

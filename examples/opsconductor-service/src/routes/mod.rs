@@ -13,26 +13,33 @@ mod users;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::FromRef;
 use axum::http::Request;
 use axum::routing::{delete, get, post};
 use opsguard::axum::{
-    BodyLimitLayer, ErrorEnvelopeLayer, REQUEST_ID_HEADER, RequestIdLayer, SecurityHeadersLayer,
-    jwks, login, refresh,
+    BodyLimitLayer, ErrorEnvelopeLayer, OpsGuard, REQUEST_ID_HEADER, RequestIdLayer,
+    SecurityHeadersLayer, jwks, login, refresh,
 };
 use tower::ServiceBuilder;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::app::AppState;
-pub(crate) use registration_limit::RegistrationLimit;
+use crate::domain::AppState;
+
+/// How opsguard's extractors find the guard in the service's state.
+impl FromRef<AppState> for OpsGuard {
+    fn from_ref(state: &AppState) -> Self {
+        state.guard().clone()
+    }
+}
 
 /// The largest request body accepted (opsguard-validate's default): room
 /// for any credential, target or user, and for jobs of many steps.
 const BODY_LIMIT: usize = 64 * 1024;
 
 /// The service's routes. Who may call each is decided in its handler, by
-/// the extractor it takes ([`caller::Caller`], [`caller::AdminCaller`], or
-/// none) and by the authorization policy.
+/// the extractor it takes ([`Caller`](crate::domain::Caller),
+/// [`caller::AdminCaller`], or none) and by the authorization policy.
 pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))

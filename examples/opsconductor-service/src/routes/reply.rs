@@ -1,31 +1,18 @@
-//! The success answers: opsguard's envelope `{"success":true,"message",
-//! "data"}` with the right status.
+//! [`Reply`] as an axum response: its status, and its envelope through
+//! opsguard-axum's `Json`.
 
 use axum::http::StatusCode;
-use opsguard::Success;
+use axum::response::{IntoResponse, Response};
 use opsguard::axum::Json;
 use serde::Serialize;
 
-/// The `data` of a `201 Created`: the new row's id.
-#[derive(Debug, Serialize)]
-pub(crate) struct NewId {
-    id: i64,
-}
+use crate::domain::Reply;
 
-/// `201 Created` with `{"data":{"id":<id>}}`.
-pub(crate) fn created(message: &'static str, id: i64) -> (StatusCode, Json<Success<NewId>>) {
-    (
-        StatusCode::CREATED,
-        Json(Success::new(message, NewId { id })),
-    )
-}
-
-/// `200 OK` carrying `data`.
-pub(crate) fn ok<T: Serialize>(message: &'static str, data: T) -> Json<Success<T>> {
-    Json(Success::new(message, data))
-}
-
-/// `200 OK` with `"data": null`.
-pub(crate) fn done(message: &'static str) -> Json<Success> {
-    Json(Success::without_data(message))
+impl<T: Serialize> IntoResponse for Reply<T> {
+    fn into_response(self) -> Response {
+        // Always 200 or 201 (the constructors of `Reply`).
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.into_body())).into_response()
+    }
 }

@@ -2,17 +2,14 @@
 //! management, for administrators only.
 
 use axum::extract::State;
-use axum::response::IntoResponse;
-use opsguard::Success;
 use opsguard::auth::{AuditKind, Resource as AuditResource};
-use opsguard::axum::{ApiError, Json, Path, ValidJson};
+use opsguard::axum::{ApiError, Path, ValidJson};
 use opsguard::validate::types::UserCreate;
 
 use crate::accounts;
-use crate::app::AppState;
 use crate::db::users::{self, Role, User};
+use crate::domain::{AppState, NewId, Reply};
 use crate::routes::caller::AdminCaller;
-use crate::routes::reply::{created, done, ok};
 
 /// `POST /users`: create an account, an administrator's if `is_admin` is
 /// `true` (a JSON boolean; `"true"` or `1` is a 422).
@@ -20,7 +17,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     AdminCaller(admin): AdminCaller,
     ValidJson(body): ValidJson<UserCreate>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Reply<NewId>, ApiError> {
     let role = if body.is_admin {
         Role::Admin
     } else {
@@ -40,15 +37,15 @@ pub(crate) async fn create(
         .with_resource(AuditResource::new("users", id))
         .with_reason(role.as_str());
     admin.record(&state, event).await;
-    Ok(created("user created", id))
+    Ok(Reply::created("user created", id))
 }
 
 /// `GET /users`: every account (never a password hash).
 pub(crate) async fn list(
     State(state): State<AppState>,
     AdminCaller(_admin): AdminCaller,
-) -> Result<Json<Success<Vec<User>>>, ApiError> {
-    Ok(ok("users", users::list(&state.db).await?))
+) -> Result<Reply<Vec<User>>, ApiError> {
+    Ok(Reply::ok("users", users::list(&state.db).await?))
 }
 
 /// `DELETE /admin/users/{id}`: delete an account with everything it owns,
@@ -57,7 +54,7 @@ pub(crate) async fn delete(
     State(state): State<AppState>,
     AdminCaller(admin): AdminCaller,
     Path(id): Path<i64>,
-) -> Result<Json<Success>, ApiError> {
+) -> Result<Reply, ApiError> {
     if id == admin.id() {
         // The last administrator could otherwise lock everyone out.
         return Err(
@@ -79,5 +76,5 @@ pub(crate) async fn delete(
         .event(AuditKind::UserDeleted)
         .with_resource(AuditResource::new("users", id));
     admin.record(&state, event).await;
-    Ok(done("user deleted"))
+    Ok(Reply::done("user deleted"))
 }
