@@ -5,7 +5,10 @@
 //!
 //! * `fuzz_replay.rs` replays every file of every fuzz corpus under
 //!   `fuzz/corpus/` through the same check the fuzzer runs, on stable Rust;
-//! * `facade.rs` checks the facade re-exports what services use.
+//! * `facade.rs` checks the facade re-exports what services use;
+//! * `conformance/` runs one black-box HTTP suite, over real loopback
+//!   sockets, against an app on opsguard-axum and the same app on
+//!   opsguard-actix, and requires byte-identical answers from both.
 //!
 //! The library part locates the project's shared test data: the real-world
 //! cases in `../shared/cases/` and the public vectors in `../shared/vectors/`

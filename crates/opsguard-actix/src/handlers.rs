@@ -147,7 +147,11 @@ pub async fn jwks(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// | `POST /auth/login` | [`login`] |
 /// | `POST /auth/refresh` | [`refresh`] |
 /// | `POST /auth/logout` | [`logout`] |
-/// | `GET /.well-known/jwks.json` | [`jwks`] |
+/// | `GET` and `HEAD /.well-known/jwks.json` | [`jwks`] |
+///
+/// The JWKS document answers `HEAD` as well as `GET`, as opsguard-axum's
+/// `get(jwks)` does (RFC 9110 §9.3.2); actix-web's `web::get()` alone
+/// would answer `HEAD` with 404. actix-web sends no body for `HEAD`.
 ///
 /// ```
 /// use actix_web::App;
@@ -157,9 +161,18 @@ pub async fn jwks(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// # drop(app);
 /// ```
 pub fn auth_routes(config: &mut web::ServiceConfig) {
+    // One resource per path, not `ServiceConfig::route`: that moves the
+    // method guard onto the resource, so `GET /auth/login` would be an
+    // unknown route without `Allow`, where opsguard-axum's router answers
+    // a known route with another method (405, then 404 with `Allow` after
+    // `ErrorEnvelope`).
     config
-        .route("/auth/login", web::post().to(login))
-        .route("/auth/refresh", web::post().to(refresh))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/.well-known/jwks.json", web::get().to(jwks));
+        .service(web::resource("/auth/login").route(web::post().to(login)))
+        .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
+        .service(web::resource("/auth/logout").route(web::post().to(logout)))
+        .service(
+            web::resource("/.well-known/jwks.json")
+                .route(web::get().to(jwks))
+                .route(web::head().to(jwks)),
+        );
 }
