@@ -25,8 +25,9 @@ pub const BODY_LIMIT: usize = opsguard::validate::DEFAULT_BODY_LIMIT;
 /// or none) and by the authorization policy, in the shared domain.
 ///
 /// One resource per path, so a known path with another method is actix's
-/// 405, which [`ErrorEnvelope`] answers as the axum service does: 404
-/// `NotFound`. A `GET` route answers `HEAD` too, as axum's `get` does.
+/// 405 with `Allow`, which [`ErrorEnvelope`] answers as the axum service
+/// does: 404 `NotFound`, keeping `Allow`. A `GET` route answers `HEAD` too,
+/// as axum's `get` does.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(
