@@ -26,12 +26,14 @@ pub use handlers::{
 };
 pub use json::{Json, ValidJson};
 /// The guard the extractors and handlers read: register it with
-/// `App::app_data(guard)` (a `web::Data<OpsGuard>` is found too).
+/// `App::app_data(web::Data::new(guard))` (a bare `App::app_data(guard)` is
+/// found by opsguard's extractors too, but not by actix-web's
+/// `web::Data<OpsGuard>` extractor).
 ///
 /// Ownership and role checks are one line in a handler:
 ///
 /// ```
-/// use actix_web::{App, HttpRequest, web};
+/// use actix_web::{App, web};
 /// use opsguard_actix::{ApiError, CurrentUser, OpsGuard, Path};
 /// use opsguard_rbac::Resource;
 ///
@@ -44,8 +46,13 @@ pub use json::{Json, ValidJson};
 ///     guard.require(&user, "jobs:delete", &Resource::owned("jobs", id, owner_id))?;
 ///     Ok("deleted")
 /// }
-/// let app = App::new().route("/jobs/{id}", web::delete().to(delete_job));
-/// # drop(app);
+///
+/// fn jobs_app(guard: OpsGuard) {
+///     let app = App::new()
+///         .app_data(web::Data::new(guard))
+///         .route("/jobs/{id}", web::delete().to(delete_job));
+///     # drop(app);
+/// }
 /// ```
 pub use opsguard_auth::OpsGuard;
 pub use opsguard_auth::OpsGuardBuilder;

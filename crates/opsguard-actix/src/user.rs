@@ -17,7 +17,7 @@ use crate::guard::guard_of;
 ///
 /// Extracting it reads every `Authorization` header and hands them to
 /// opsguard-auth's `authenticate` through the app's
-/// [`OpsGuard`](crate::OpsGuard) (`App::app_data(guard)`); that call decides
+/// [`OpsGuard`](crate::OpsGuard) registered with `App::app_data`; that call decides
 /// everything (RFC 6750 bearer syntax with the scheme in any case, one
 /// header only, a size cap before decoding, signature, issuer, audience,
 /// lifetime, `token_use` = access). A refusal is a 401:

@@ -25,9 +25,11 @@ use crate::{Authenticator, ClientIpResolver, Principal};
 /// Two kinds of service use it:
 ///
 /// * the one that logs users in ([`OpsGuard::builder`]) holds an
-///   [`Authenticator`] with the login, refresh and logout flows;
+///   [`Authenticator`](crate::Authenticator) with the login, refresh and
+///   logout flows;
 /// * a service that only accepts tokens ([`OpsGuard::verifier_builder`])
-///   holds a [`Verifier`]; the adapters' token handlers answer 404 there.
+///   holds a [`Verifier`](opsguard_token::Verifier); the adapters' token
+///   handlers answer 404 there.
 ///
 /// ```
 /// use opsguard_auth::OpsGuard;
@@ -124,7 +126,11 @@ impl OpsGuard {
 
     /// The caller of a request carrying the `Authorization` header values
     /// `authorization` (all of them, in order): [`authenticate`](crate::authenticate)
-    /// against this guard's verifier and denylist.
+    /// against this guard's verifier (signature, claims, lifetime). It
+    /// consults no denylist: a service that refuses access tokens before
+    /// they expire (after logout) checks its
+    /// [`AccessDenylist`](opsguard_token::denylist::AccessDenylist) itself
+    /// when it loads the caller.
     ///
     /// # Errors
     ///
