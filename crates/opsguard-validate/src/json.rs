@@ -242,7 +242,10 @@ fn quoted(rest: &str) -> Option<&str> {
         .map(|(name, _)| name)
 }
 
-fn render(path: &Path, last: Option<&str>) -> String {
+/// `path` as a field name: `target.port`, `hosts[2]`, `["a b"]` (see
+/// [`push_key`]), then `last`, cut at 128 bytes. Also the field of a
+/// refused query parameter.
+pub(crate) fn render(path: &Path, last: Option<&str>) -> String {
     let mut out = String::new();
     for segment in path.iter() {
         match segment {

@@ -5,9 +5,6 @@
 use opsguard_core::Error;
 use serde::de::DeserializeOwned;
 
-/// How much of a refused query parameter's name an error echoes.
-const MAX_NAME_ECHO: usize = 128;
-
 /// Require a JSON body: exactly one `content-type` value (all of them are
 /// given, in order), whose media type is `application/json` or
 /// `application/<anything>+json`, parameters such as `charset` allowed.
@@ -83,6 +80,13 @@ pub fn unreadable_body() -> Error {
 /// assert_eq!(refused.fields()[0].code(), "invalid_query");
 /// ```
 ///
+/// The parameter's name is the client's choice, so it is echoed as an
+/// unknown JSON member is by [`deserialize_json`](crate::deserialize_json):
+/// as is when it is plain printable ASCII (`owner_id`), else as `["…"]`, a
+/// JSON string in ASCII (`?a.b=1` is `["a.b"]`, a line break `\u000a`), so
+/// it can neither pose as a nested field nor carry controls, terminal
+/// escapes or bidirectional overrides into logs and screens.
+///
 /// # Errors
 ///
 /// 422 with one field error, code `invalid_query`, naming the parameter
@@ -93,14 +97,7 @@ pub fn deserialize_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
 }
 
 fn query_error(path: &serde_path_to_error::Path) -> Error {
-    let mut field = path.to_string();
-    if path.iter().next().is_none() {
-        field.clear();
-    }
-    if field.len() > MAX_NAME_ECHO {
-        field.truncate(field.floor_char_boundary(MAX_NAME_ECHO));
-        field.push('…');
-    }
+    let field = crate::json::render(path, None);
     tracing::debug!(
         target: "opsguard::rejection",
         reason = "query_invalid",
@@ -175,16 +172,40 @@ mod tests {
         struct Page {
             limit: u32,
         }
-        let name = "é".repeat(200);
-        let err = deserialize_query::<Page>(&format!("{name}=1")).unwrap_err();
-        let field = err.fields()[0].field();
-        assert!(
-            field.len() <= MAX_NAME_ECHO + '…'.len_utf8(),
-            "{}",
-            field.len()
-        );
-        assert!(field.ends_with('…'));
+        for name in ["é".repeat(200), "x".repeat(1000)] {
+            let err = deserialize_query::<Page>(&format!("{name}=1")).unwrap_err();
+            let field = err.fields()[0].field();
+            assert!(field.len() <= 128 + '…'.len_utf8(), "{}", field.len());
+            assert!(field.ends_with('…'));
+        }
         let empty = deserialize_query::<Page>("").unwrap_err();
         assert_eq!(empty.fields()[0].field(), "");
+    }
+
+    #[test]
+    fn query_names_that_are_not_plain_are_escaped() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Page {
+            limit: Option<u32>,
+        }
+        for (query, field) in [
+            ("owner_id=1", "owner_id"),
+            ("limit=x", "limit"),
+            ("%E2%80%AE=1", r#"["\u202e"]"#),
+            ("a%0D%0Ab=1", r#"["a\u000d\u000ab"]"#),
+            ("%1B%5B2J=1", r#"["\u001b[2J"]"#),
+            ("a.b=1", r#"["a.b"]"#),
+            ("x%5B0%5D=1", r#"["x[0]"]"#),
+            ("%22%5C=1", r#"["\"\\"]"#),
+            ("a+b=1", r#"["a\u0020b"]"#),
+            ("%00=1", r#"["\u0000"]"#),
+            ("%F0%9F%94%91=1", r#"["\ud83d\udd11"]"#),
+        ] {
+            let err = deserialize_query::<Page>(query).unwrap_err();
+            assert_eq!(err.fields()[0].field(), field, "{query}");
+            assert_eq!(err.fields()[0].code(), "invalid_query", "{query}");
+        }
     }
 }
