@@ -1,14 +1,19 @@
 //! [`BodyLimit`]: the largest request body the app reads.
 
 use std::future::{Ready, ready};
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{
-    Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
+    Extensions, Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
 };
+use actix_web::error::PayloadError;
 use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, web};
+use futures_util::Stream;
 use futures_util::future::LocalBoxFuture;
 use opsguard_core::Error;
 
@@ -32,12 +37,17 @@ pub(crate) fn limit_of(req: &HttpRequest) -> usize {
 ///
 /// * a declared `Content-Length` over the limit is refused before the
 ///   handler runs and before any of the body is read;
-/// * [`Json`](crate::Json) and [`ValidJson`](crate::ValidJson) stop reading
-///   a body (chunked, or longer than it declared) as soon as it passes the
-///   limit;
+/// * the body stream itself is cut off as soon as it passes the limit (a
+///   chunked body, which declares no length): whoever reads it —
+///   [`Json`](crate::Json), [`ValidJson`](crate::ValidJson), a handler
+///   streaming `web::Payload`, `actix-multipart` — gets
+///   `PayloadError::Overflow` (a 413) instead of the next chunk, as every
+///   reader of the body does under opsguard-axum's `BodyLimitLayer`;
 /// * actix-web's own `web::Json`, `web::Bytes`, `String` and `web::Form`
 ///   get the same limit (their `JsonConfig`, `PayloadConfig` and
-///   `FormConfig`), unless a resource sets its own.
+///   `FormConfig`) and answer 413 before reading past it.
+///
+/// Nested limits (an `App`'s and a scope's) all apply: the smallest wins.
 ///
 /// Without it, opsguard's extractors use 64 KiB
 /// ([`opsguard_validate::DEFAULT_BODY_LIMIT`]).
@@ -124,6 +134,13 @@ where
         }
         req.extensions_mut().insert(JsonBodyLimit(self.limit));
         req.add_data_container(Rc::clone(&self.configs));
+        let payload = req.take_payload();
+        let limited: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(Limited {
+            inner: payload,
+            remaining: self.limit,
+            overflowed: false,
+        });
+        req.set_payload(Payload::from(limited));
         let call = self.service.call(req);
         Box::pin(async move { call.await.map(ServiceResponse::map_into_boxed_body) })
     }
@@ -140,4 +157,38 @@ fn declared_length(req: &ServiceRequest) -> Option<usize> {
         .parse::<u64>()
         .ok()
         .map(|length| usize::try_from(length).unwrap_or(usize::MAX))
+}
+
+/// A request body stream that fails with [`PayloadError::Overflow`] instead
+/// of yielding the chunk that takes it past its limit, and ends after that.
+struct Limited {
+    inner: Payload,
+    remaining: usize,
+    overflowed: bool,
+}
+
+impl Stream for Limited {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.overflowed {
+            return Poll::Ready(None);
+        }
+        let next = Pin::new(&mut self.inner).poll_next(cx);
+        if let Poll::Ready(Some(Ok(chunk))) = &next {
+            match self.remaining.checked_sub(chunk.len()) {
+                Some(remaining) => self.remaining = remaining,
+                None => {
+                    self.overflowed = true;
+                    tracing::debug!(
+                        target: "opsguard::rejection",
+                        reason = "body_too_large",
+                        "request body cut off at the limit"
+                    );
+                    return Poll::Ready(Some(Err(PayloadError::Overflow)));
+                }
+            }
+        }
+        next
+    }
 }

@@ -2,6 +2,7 @@
 
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::web::BytesMut;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
@@ -136,6 +137,10 @@ async fn read_limited(mut payload: Payload, limit: usize) -> Result<BytesMut, Er
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|err| {
+            // `BodyLimit` cut the stream off: the body is too large.
+            if matches!(err, PayloadError::Overflow) {
+                return Error::payload_too_large();
+            }
             tracing::debug!(
                 target: "opsguard::rejection",
                 reason = "body_unreadable",

@@ -10,7 +10,7 @@ use opsguard_actix::{
 use opsguard_auth::OpsGuard;
 use opsguard_core::Success;
 
-use crate::fixture::{self, BODY_LIMIT, Item, JobView, UserView};
+use crate::fixture::{self, BODY_LIMIT, FileView, Item, JobView, UserView};
 use crate::server::Server;
 
 async fn me(user: CurrentUser) -> Json<Success<UserView>> {
@@ -31,6 +31,14 @@ async fn delete_job(
     Path(id): Path<i64>,
 ) -> Result<Json<Success<JobView>>, ApiError> {
     Ok(Json(fixture::delete_job(&guard, user.principal(), id)?))
+}
+
+async fn file(Path((owner, name)): Path<(String, String)>) -> Json<Success<FileView>> {
+    Json(fixture::file(owner, name))
+}
+
+async fn mismatch(Path((first, second)): Path<(i64, i64)>) -> Json<Success> {
+    Json(fixture::mismatch(first, second))
 }
 
 async fn create_item(ValidJson(item): ValidJson<Item>) -> (Json<Success<Item>>, StatusCode) {
@@ -62,6 +70,16 @@ fn routes(config: &mut web::ServiceConfig) {
         )
         .service(web::resource("/jobs/{id}").route(web::delete().to(delete_job)))
         .service(web::resource("/items").route(web::post().to(create_item)))
+        .service(
+            web::resource("/files/{owner}/{name}")
+                .route(web::get().to(file))
+                .route(web::head().to(file)),
+        )
+        .service(
+            web::resource("/mismatch/{id}")
+                .route(web::get().to(mismatch))
+                .route(web::head().to(mismatch)),
+        )
         .configure(auth_routes);
 }
 

@@ -15,7 +15,7 @@ use opsguard_axum::{
 use opsguard_core::Success;
 use tower::ServiceBuilder;
 
-use crate::fixture::{self, BODY_LIMIT, Item, JobView, UserView};
+use crate::fixture::{self, BODY_LIMIT, FileView, Item, JobView, UserView};
 use crate::server::Server;
 
 async fn me(user: CurrentUser) -> Json<Success<UserView>> {
@@ -38,6 +38,14 @@ async fn delete_job(
     Ok(Json(fixture::delete_job(&guard, user.principal(), id)?))
 }
 
+async fn file(Path((owner, name)): Path<(String, String)>) -> Json<Success<FileView>> {
+    Json(fixture::file(owner, name))
+}
+
+async fn mismatch(Path((first, second)): Path<(i64, i64)>) -> Json<Success> {
+    Json(fixture::mismatch(first, second))
+}
+
 async fn create_item(ValidJson(item): ValidJson<Item>) -> (StatusCode, Json<Success<Item>>) {
     (StatusCode::CREATED, Json(fixture::create_item(item)))
 }
@@ -51,6 +59,8 @@ fn router(guard: OpsGuard) -> Router {
         .route("/admin", get(admin))
         .route("/jobs/{id}", delete(delete_job))
         .route("/items", post(create_item))
+        .route("/files/{owner}/{name}", get(file))
+        .route("/mismatch/{id}", get(mismatch))
         .merge(auth_router())
         .layer(
             ServiceBuilder::new()

@@ -474,6 +474,58 @@ pub(crate) async fn path_id_invalid(app: &TestApp) {
     }
 }
 
+/// Path parameters are percent-decoded text. One whose bytes are not
+/// UTF-8 is a 422 naming it — the first such parameter in the route's
+/// order — never handed to the handler with its bytes replaced (`%FF`,
+/// `%FE` and `%C3` would all become the same U+FFFD). A U+FFFD the client
+/// sent encoded is text like any other.
+pub(crate) async fn path_param_not_utf8(app: &TestApp) {
+    for (path, field) in [
+        ("/files/%FF/report", "owner"),
+        ("/files/%FE/report", "owner"),
+        ("/files/alice/%C3", "name"),
+        ("/files/alice/a%80b", "name"),
+        ("/files/alice/%ED%A0%80", "name"),
+        ("/files/%FF/%FE", "owner"),
+    ] {
+        let answer = app.send(Request::get(path)).await;
+        answer.assert_error(&opsguard_validate::invalid_path_param(Some(field)));
+        assert_eq!(
+            answer.fields(),
+            [(field.to_owned(), "invalid_value".to_owned())],
+            "{path}"
+        );
+    }
+    for (path, owner, name) in [
+        ("/files/alice/report", "alice", "report"),
+        ("/files/%EF%BF%BD/%C3%A9", "\u{fffd}", "é"),
+        ("/files/a%2Fb/%25FF", "a/b", "%FF"),
+    ] {
+        let answer = app.send(Request::get(path)).await;
+        answer.assert_json(
+            200,
+            &format!(
+                r#"{{"success":true,"message":"file","data":{{"owner":"{owner}","name":"{name}"}}}}"#
+            ),
+        );
+    }
+}
+
+/// A route and a `Path<T>` that do not fit together is the program's
+/// mistake: 500 with the generic body, not a 422 that blames the client.
+pub(crate) async fn path_type_mismatch(app: &TestApp) {
+    for path in ["/mismatch/1", "/mismatch/x"] {
+        let answer = app.send(Request::get(path)).await;
+        answer.assert_error(&Error::internal("route and type disagree"));
+        assert_eq!(
+            answer.text(),
+            r#"{"error":{"type":"InternalError","message":"internal server error"}}"#
+        );
+        assert_security_headers(&answer, "no-store");
+        assert_request_id(&answer);
+    }
+}
+
 // --- request bodies ---
 
 /// `POST /items` with `content-type: application/json` and `body`.

@@ -97,6 +97,7 @@ impl TestApp {
         let body = response.bytes().await.unwrap().to_vec();
         Answer {
             version,
+            interim: Vec::new(),
             status,
             headers,
             body,
@@ -153,8 +154,11 @@ pub(crate) fn raw_request(method: &str, path: &str, lines: &[&[u8]], body: &[u8]
 /// framed by `Content-Length`, by chunks, or by the end of the stream.
 fn parse_response(mut bytes: &[u8]) -> Answer {
     // Interim answers (`100 Continue`) come first; the final one counts.
+    let mut interim = Vec::new();
     while bytes.starts_with(b"HTTP/1.1 1") {
         let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let status = std::str::from_utf8(&bytes[9..12]).unwrap();
+        interim.push(status.parse().unwrap());
         bytes = &bytes[end + 4..];
     }
     let split = bytes
@@ -190,6 +194,7 @@ fn parse_response(mut bytes: &[u8]) -> Answer {
     };
     Answer {
         version,
+        interim,
         status,
         headers,
         body,
@@ -289,6 +294,9 @@ impl Request {
 pub(crate) struct Answer {
     /// `HTTP/1.1`, `HTTP/1.0`.
     pub(crate) version: String,
+    /// The statuses of the interim (1xx) answers before this one, as
+    /// received by [`TestApp::send_raw`] (reqwest does not show them).
+    pub(crate) interim: Vec<u16>,
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,

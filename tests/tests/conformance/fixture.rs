@@ -252,3 +252,21 @@ pub(crate) fn delete_job(
 pub(crate) fn create_item(item: Item) -> Success<Item> {
     Success::new("item created", item)
 }
+
+/// `data` of `GET /files/{owner}/{name}`: the parameters as decoded.
+#[derive(Debug, Serialize)]
+pub(crate) struct FileView {
+    owner: String,
+    name: String,
+}
+
+/// `GET /files/{owner}/{name}`: echoes the decoded parameters.
+pub(crate) fn file(owner: String, name: String) -> Success<FileView> {
+    Success::new("file", FileView { owner, name })
+}
+
+/// `GET /mismatch/{id}`: reached only if `Path<(i64, i64)>` fitted a
+/// route with one parameter, which it does not (a programming error).
+pub(crate) fn mismatch(first: i64, second: i64) -> Success {
+    Success::without_data(format!("{first} {second}"))
+}

@@ -125,6 +125,12 @@ fn probes(fixture: &Fixture) -> Vec<(String, Probe)> {
         http(Request::delete("/jobs/%2B1").bearer(&alice)),
         http(Request::delete("/jobs/+1").bearer(&alice)),
         http(Request::delete("/jobs/01").bearer(&alice)),
+        http(Request::get("/files/alice/report")),
+        http(Request::get("/files/%FF/report")),
+        http(Request::get("/files/alice/%C3")),
+        http(Request::get("/files/%EF%BF%BD/%C3%A9")),
+        http(Request::get("/files/a%2Fb/%25FF")),
+        http(Request::get("/mismatch/1")),
         http(Request::get("/.well-known/jwks.json")),
         http(
             Request::post("/auth/login")
@@ -306,6 +312,87 @@ pub(crate) async fn known_framework_differences() {
     assert_eq!(a.text(), crate::checks::MISSING_TOKEN);
     assert_eq!((b.status, b.text().as_str()), (400, ""));
     assert_eq!(b.header("strict-transport-security"), None);
+
+    // More HTTP/1.1 that actix-http refuses with a bare 400 (or 431) before
+    // any layer runs, and hyper serves: more than 96 header fields (hyper
+    // allows 100), a repeated `Host` (RFC 9112 §3.2 says 400), a transfer
+    // coding other than `chunked` alone (hyper reads `gzip, chunked` as
+    // chunked and hands the handler the still-encoded bytes), raw
+    // non-ASCII bytes in the request target; and a request target over
+    // hyper's limit is 414 from hyper, a bare 400 from actix-http.
+    let extra: Vec<String> = (0..95).map(|i| format!("X-Filler-{i}: v")).collect();
+    let extra: Vec<&[u8]> = extra.iter().map(|line| line.as_bytes()).collect();
+    let many_fields = raw_request("GET", "/greeting", &extra, b"");
+    let two_hosts =
+        b"GET /greeting HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n"
+            .to_vec();
+    let item = r#"{"name":"w","enabled":true}"#;
+    let gzip_chunked = [
+        raw_request(
+            "POST",
+            "/items",
+            &[
+                b"Content-Type: application/json",
+                b"Transfer-Encoding: gzip, chunked",
+            ],
+            b"",
+        ),
+        format!("{:x}\r\n{item}\r\n0\r\n\r\n", item.len()).into_bytes(),
+    ]
+    .concat();
+    let raw_utf8_target = raw_request("GET", "/files/\u{e9}/x", &[], b"");
+    for (name, request, axum_status, actix_status) in [
+        ("97 header fields", many_fields, 200, 431),
+        ("two Host fields", two_hosts, 200, 400),
+        ("gzip, chunked", gzip_chunked, 201, 400),
+        ("raw UTF-8 in the target", raw_utf8_target, 200, 400),
+        (
+            "a 70000-byte target",
+            raw_request("GET", &format!("/files/{}/x", "a".repeat(70_000)), &[], b""),
+            414,
+            400,
+        ),
+    ] {
+        let a = axum.send_raw(&request);
+        let b = actix.send_raw(&request);
+        assert_eq!(a.status, axum_status, "axum, {name}: {}", a.text());
+        assert_eq!(
+            (b.status, b.text().as_str()),
+            (actix_status, ""),
+            "actix, {name}"
+        );
+        assert_eq!(b.header("x-request-id"), None, "{name}");
+        assert_eq!(b.header("strict-transport-security"), None, "{name}");
+    }
+
+    // `Expect: 100-continue` (RFC 9110 §10.1.1) asks for a go-ahead before
+    // the body is sent. hyper gives it only when the app starts reading the
+    // body, so a request the layers refuse unread (too long by
+    // `Content-Length`, no credential, a wrong content type) is answered
+    // without it and its body never sent; actix-http sends `100 Continue`
+    // before any middleware runs, so the client sends the body anyway and
+    // the server discards it. The final answers are the same.
+    for (name, request) in [
+        (
+            "declared length over the limit",
+            format!(
+                "POST /items HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+                BODY_LIMIT + 1
+            ),
+        ),
+        (
+            "no credential",
+            "GET /me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"
+                .to_owned(),
+        ),
+    ] {
+        let a = axum.send_raw(request.as_bytes());
+        let b = actix.send_raw(request.as_bytes());
+        assert_eq!(a.interim, Vec::<u16>::new(), "axum, {name}");
+        assert_eq!(b.interim, [100], "actix, {name}");
+        assert_eq!(comparable(&a), comparable(&b), "{name}");
+        assert!(matches!(a.status, 401 | 413), "{name}: {}", a.status);
+    }
 
     // A percent-encoded unreserved character in the route's own path
     // (`/%6De` is `/me`, RFC 3986 §6.2.2.2): actix-web's router decodes it

@@ -24,6 +24,8 @@
 //! | `GET /admin` | `RequireAdmin` | the admin |
 //! | `DELETE /jobs/{id}` | `CurrentUser`, `Path<i64>` | job 1 is alice's, job 2 another user's, others 404 |
 //! | `POST /items` | `ValidJson<Item>` | 201, the item |
+//! | `GET /files/{owner}/{name}` | `Path<(String, String)>` | the decoded parameters |
+//! | `GET /mismatch/{id}` | `Path<(i64, i64)>` | never: the type does not fit the route (500) |
 //! | `/auth/login`, `/auth/refresh`, `/auth/logout`, `/.well-known/jwks.json` | the adapters' ready routes | |
 //!
 //! with the layers, outermost first: security headers (JSON-API preset),
@@ -101,6 +103,8 @@ conformance! {
     unauthenticated_vs_forbidden,
     job_ownership,
     path_id_invalid,
+    path_param_not_utf8,
+    path_type_mismatch,
     json_valid,
     json_refusals,
     content_type_refusals,
