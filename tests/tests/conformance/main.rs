@@ -120,6 +120,18 @@ conformance! {
     logout,
     jwks,
     head_requests,
+    web_01_ownership_is_enforced_per_object,
+    web_03_json_type_confusion_is_refused,
+    web_05_authorization_header_variants,
+    web_07_login_failures_answer_identically,
+}
+
+/// Every case of `../shared/cases/web.json` has a check above, run on
+/// both adapters.
+#[test]
+fn every_web_case_is_covered() {
+    let covered = ["WEB-01", "WEB-03", "WEB-05", "WEB-07"];
+    assert_eq!(opsguard_tests::case_ids("web.json"), covered);
 }
 
 /// Checks that need both apps at once.
