@@ -87,20 +87,51 @@ impl<'de> Visitor<'de> for UniqueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
-        let mut names: Vec<Name<'de>> = Vec::new();
+        // Every JOSE header and claim set is checked, on every request: the
+        // first names are compared in place, without allocating; past
+        // `INLINE_NAMES` they are sorted.
+        let mut inline: [Option<Name<'de>>; INLINE_NAMES] = [const { None }; INLINE_NAMES];
+        let mut seen = 0;
+        let mut spilled: Vec<Name<'de>> = Vec::new();
         while let Some(name) = map.next_key::<Name<'de>>()? {
             map.next_value::<Unique>()?;
-            names.push(name);
+            if seen < INLINE_NAMES {
+                if inline_contains(&inline, &name) {
+                    return Err(duplicate());
+                }
+                if let Some(slot) = inline.get_mut(seen) {
+                    *slot = Some(name);
+                }
+                seen += 1;
+            } else {
+                spilled.push(name);
+            }
         }
-        names.sort_unstable();
-        if names
+        if spilled.is_empty() {
+            return Ok(Unique);
+        }
+        spilled.extend(inline.into_iter().flatten());
+        spilled.sort_unstable();
+        if spilled
             .windows(2)
             .any(|pair| matches!(pair, [a, b] if a == b))
         {
-            return Err(de::Error::custom("duplicate member name"));
+            return Err(duplicate());
         }
         Ok(Unique)
     }
+}
+
+/// How many member names of one object are compared without allocating.
+const INLINE_NAMES: usize = 16;
+
+/// Whether `name` is among the names already in `inline`.
+fn inline_contains(inline: &[Option<Name<'_>>], name: &Name<'_>) -> bool {
+    inline.iter().flatten().any(|seen| seen == name)
+}
+
+fn duplicate<E: de::Error>() -> E {
+    E::custom("duplicate member name")
 }
 
 /// A member name, borrowed from the input when it has no escapes.
@@ -138,6 +169,32 @@ impl<'de> Deserialize<'de> for Name<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Objects with more names than are compared in place: duplicates
+    /// among the first names, among the later ones and across both.
+    #[test]
+    fn duplicates_are_found_past_the_inline_names() {
+        let object = |names: &[String]| {
+            let members: Vec<String> = names.iter().map(|n| format!("\"{n}\":1")).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        let unique: Vec<String> = (0..40).map(|i| format!("m{i}")).collect();
+        assert!(is_object_without_duplicates(object(&unique).as_bytes()));
+        for (first, second) in [
+            (0, 5),
+            (0, INLINE_NAMES),
+            (3, 39),
+            (INLINE_NAMES, 30),
+            (20, 21),
+        ] {
+            let mut names = unique.clone();
+            names[second] = names[first].clone();
+            assert!(
+                !is_object_without_duplicates(object(&names).as_bytes()),
+                "{first} and {second}"
+            );
+        }
+    }
 
     #[test]
     fn duplicates_are_found_at_any_depth_and_after_unescaping() {
