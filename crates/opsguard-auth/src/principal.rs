@@ -24,13 +24,14 @@ impl AsRef<Self> for Principal {
 }
 
 impl Principal {
-    fn from_claims(claims: &AccessClaims) -> Self {
+    fn from_claims(claims: AccessClaims) -> Self {
+        let identity = claims.into_identity();
         Self {
-            user_id: claims.subject().to_owned(),
-            username: claims.username().to_owned(),
-            roles: claims.roles().to_vec(),
-            token_id: claims.jwt_id().to_owned(),
-            expires_at: claims.expires_at(),
+            user_id: identity.subject,
+            username: identity.username,
+            roles: identity.roles,
+            token_id: identity.jwt_id,
+            expires_at: identity.expires_at,
         }
     }
 
@@ -108,7 +109,7 @@ where
 {
     let token = parse_authorization(authorization)?;
     match verifier.verify_access(token.expose_secret()) {
-        Ok(claims) => Ok(Principal::from_claims(&claims)),
+        Ok(claims) => Ok(Principal::from_claims(claims)),
         Err(err) => {
             tracing::debug!(
                 target: "opsguard::rejection",

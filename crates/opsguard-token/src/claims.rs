@@ -397,6 +397,36 @@ impl<C> AccessClaims<C> {
     pub fn into_custom(self) -> C {
         self.custom
     }
+
+    /// Who the token names, moved out of the claims without copying (the
+    /// other claims are dropped): what an adapter keeps of every request's
+    /// token.
+    #[must_use]
+    pub fn into_identity(self) -> Identity {
+        Identity {
+            subject: self.sub,
+            username: self.username,
+            roles: self.roles,
+            jwt_id: self.jti,
+            expires_at: self.exp,
+        }
+    }
+}
+
+/// The caller an access token names: [`AccessClaims::into_identity`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Identity {
+    /// `sub`, the user id.
+    pub subject: String,
+    /// `username`.
+    pub username: String,
+    /// `roles`.
+    pub roles: Vec<String>,
+    /// `jti`, the token id.
+    pub jwt_id: String,
+    /// `exp`, in seconds since the Unix epoch.
+    pub expires_at: i64,
 }
 
 impl RefreshClaims {

@@ -17,7 +17,9 @@ pub mod refresh;
 pub mod verify;
 
 pub use cache::VerifyCache;
-pub use claims::{AccessClaims, FamilyId, RefreshClaims, ServiceClaims, Subject, TokenUse};
+pub use claims::{
+    AccessClaims, FamilyId, Identity, RefreshClaims, ServiceClaims, Subject, TokenUse,
+};
 pub use error::{ReuseDetected, StoreError, TokenError};
 pub use issue::{IssuedToken, Issuer};
 pub use key::{Algorithm, KeySet, KeyState, SigningKey, VerifyingKey};
