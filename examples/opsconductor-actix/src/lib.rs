@@ -10,5 +10,6 @@ mod server;
 
 pub use app::{BODY_LIMIT, app, routes};
 pub use caller::{Caller, CallerThen};
+pub use opsconductor_service::RunningService;
 pub use reply::Answer;
-pub use server::{RunningService, serve, spawn};
+pub use server::{serve, spawn};

@@ -1,14 +1,13 @@
 //! Serving HTTP on actix-web's server, with the axum service's timeouts.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use opsconductor_service::domain::AppState;
-use opsconductor_service::{Config, ServiceError};
+use opsconductor_service::{Config, RunningService, ServiceError};
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::app;
 
@@ -92,44 +91,6 @@ pub async fn serve(config: &Config) -> Result<(), ServiceError> {
     run(state, server).await
 }
 
-/// The service serving in this process, on a port of its own: what the
-/// tests talk to over real HTTP.
-#[derive(Debug)]
-pub struct RunningService {
-    addr: SocketAddr,
-    shutdown: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), ServiceError>>,
-}
-
-impl RunningService {
-    /// The address it listens on.
-    #[must_use]
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://<addr><path>`.
-    #[must_use]
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// Stop accepting requests, finish those in flight, close the
-    /// database.
-    ///
-    /// # Errors
-    ///
-    /// As [`serve`]; [`ServiceError::Io`] if the serving task panicked.
-    pub async fn stop(self) -> Result<(), ServiceError> {
-        // The server may already have stopped; its result says how.
-        let _ = self.shutdown.send(());
-        self.task.await.map_err(|err| ServiceError::Io {
-            action: "join the serving task",
-            source: std::io::Error::other(err),
-        })?
-    }
-}
-
 /// Start the service of `config` on its bind address (use port 0 for any
 /// free port) in a task of the current Tokio runtime; actix-web runs its
 /// workers on threads of their own.
@@ -148,9 +109,5 @@ pub async fn spawn(config: &Config) -> Result<RunningService, ServiceError> {
     let (shutdown, stopped) = oneshot::channel();
     let server = server(state.clone(), listener, Some(stopped))?;
     let task = tokio::spawn(run(state, server));
-    Ok(RunningService {
-        addr,
-        shutdown,
-        task,
-    })
+    Ok(RunningService::new(addr, shutdown, task))
 }

@@ -128,6 +128,22 @@ pub struct RunningService {
 }
 
 impl RunningService {
+    /// A service serving on `addr` in `task`, which stops gracefully once
+    /// `shutdown` fires (or is dropped): how another server of the same
+    /// domain (the actix example) hands out the same handle.
+    #[must_use]
+    pub fn new(
+        addr: SocketAddr,
+        shutdown: oneshot::Sender<()>,
+        task: JoinHandle<Result<(), ServiceError>>,
+    ) -> Self {
+        Self {
+            addr,
+            shutdown,
+            task,
+        }
+    }
+
     /// The address it listens on.
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
