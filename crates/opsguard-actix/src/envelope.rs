@@ -6,9 +6,9 @@ use std::rc::Rc;
 use actix_web::HttpResponse;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header::HeaderName;
 use futures_util::future::LocalBoxFuture;
-use opsguard_core::{Error, ErrorKind};
+use opsguard_core::{BODY_HEADERS, Error, ErrorKind};
 
 use crate::middleware::decorate;
 use crate::response::response_of;
@@ -112,22 +112,19 @@ where
 /// otherwise the envelope of the kind its status maps to.
 pub(crate) fn envelope(original: HttpResponse<BoxBody>) -> HttpResponse<BoxBody> {
     let status = original.status();
-    let is_error = status.is_client_error() || status.is_server_error();
-    if !is_error || original.extensions().get::<ErrorKind>().is_some() {
-        return original;
-    }
+    let replacement = match Error::replacing_status(status.as_u16()) {
+        Some(err) if original.extensions().get::<ErrorKind>().is_none() => err,
+        _ => return original,
+    };
     tracing::debug!(
         target: "opsguard::rejection",
         status = status.as_u16(),
         "framework error response given the json envelope"
     );
-    let mut fresh = response_of(&Error::for_status(status.as_u16()));
+    let mut fresh = response_of(&replacement);
     let own: Vec<HeaderName> = fresh.headers().keys().cloned().collect();
     for (name, value) in original.headers() {
-        let described_body = *name == header::CONTENT_TYPE
-            || *name == header::CONTENT_LENGTH
-            || *name == header::CONTENT_ENCODING;
-        if !described_body && !own.contains(name) {
+        if !BODY_HEADERS.contains(&name.as_str()) && !own.contains(name) {
             fresh.headers_mut().append(name.clone(), value.clone());
         }
     }

@@ -7,7 +7,7 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use opsguard_auth::{JWKS_CACHE_CONTROL, TOKEN_RESPONSE_HEADERS, TokenBody};
 pub use opsguard_auth::{LoginRequest, RefreshRequest};
-use opsguard_core::{Error, ErrorKind, Success};
+use opsguard_core::Success;
 use opsguard_token::TokenPair;
 
 use crate::guard::guard_of;
@@ -131,9 +131,7 @@ pub async fn logout(
 ///
 /// 404 when the guard publishes no JWKS.
 pub async fn jwks(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let json = guard_of(&req)?
-        .jwks_json()
-        .ok_or_else(|| Error::from_kind(ErrorKind::NotFound))?;
+    let json = guard_of(&req)?.jwks_document()?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, opsguard_core::JSON_CONTENT_TYPE))
         .insert_header((CACHE_CONTROL, JWKS_CACHE_CONTROL))

@@ -124,6 +124,18 @@ impl OpsGuard {
         self.inner.jwks.as_deref()
     }
 
+    /// What the adapters' JWKS endpoint serves: the published document, or
+    /// 404 when the guard publishes none.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] without a document
+    /// ([`OpsGuardBuilder::with_jwks`]).
+    pub fn jwks_document(&self) -> Result<&str, Error> {
+        self.jwks_json()
+            .ok_or_else(|| Error::from_kind(ErrorKind::NotFound))
+    }
+
     /// The caller of a request carrying the `Authorization` header values
     /// `authorization` (all of them, in order): [`authenticate`](crate::authenticate)
     /// against this guard's verifier (signature, claims, lifetime). It

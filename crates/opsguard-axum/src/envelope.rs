@@ -8,8 +8,8 @@ use std::task::{Context, Poll, ready};
 use axum::body::{Body, HttpBody};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::{Request, header};
-use opsguard_core::{Error, ErrorKind};
+use http::Request;
+use opsguard_core::{BODY_HEADERS, Error, ErrorKind};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
@@ -141,26 +141,20 @@ where
     B::Error: Into<axum::BoxError>,
 {
     let status = response.status();
-    let is_error = status.is_client_error() || status.is_server_error();
-    if !is_error || response.extensions().get::<ErrorKind>().is_some() {
-        return response.map(Body::new);
-    }
+    let replacement = match Error::replacing_status(status.as_u16()) {
+        Some(err) if response.extensions().get::<ErrorKind>().is_none() => err,
+        _ => return response.map(Body::new),
+    };
     tracing::debug!(
         target: "opsguard::rejection",
         status = status.as_u16(),
         "framework error response given the json envelope"
     );
     let (mut parts, _dropped) = response.into_parts();
-    for name in [
-        header::CONTENT_TYPE,
-        header::CONTENT_LENGTH,
-        header::CONTENT_ENCODING,
-    ] {
+    for name in BODY_HEADERS {
         parts.headers.remove(name);
     }
-    let (fresh, body) = ApiError::from(Error::for_status(status.as_u16()))
-        .into_response()
-        .into_parts();
+    let (fresh, body) = ApiError::from(replacement).into_response().into_parts();
     parts.status = fresh.status;
     for (name, value) in &fresh.headers {
         parts.headers.insert(name, value.clone());

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderName, HeaderValue, header};
 use opsguard_auth::{JWKS_CACHE_CONTROL, TOKEN_RESPONSE_HEADERS, TokenBody};
-use opsguard_core::{Error, Success};
+use opsguard_core::Success;
 use opsguard_token::TokenPair;
 
 use crate::{ApiError, ClientIp, Json, OpsGuard, RequestId};
@@ -125,9 +125,7 @@ pub async fn logout(
 ///
 /// 404 when the guard publishes no JWKS.
 pub async fn jwks(State(guard): State<OpsGuard>) -> Result<Response, ApiError> {
-    let json = guard
-        .jwks_json()
-        .ok_or_else(|| Error::from_kind(opsguard_core::ErrorKind::NotFound))?;
+    let json = guard.jwks_document()?;
     Ok((
         [
             (header::CONTENT_TYPE, opsguard_core::JSON_CONTENT_TYPE),

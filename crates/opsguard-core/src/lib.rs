@@ -13,4 +13,6 @@ pub use error::{BoxError, Error, INVALID_CREDENTIALS_MESSAGE, INVALID_TOKEN_MESS
 pub use field::FieldError;
 pub use kind::ErrorKind;
 pub use success::Success;
-pub use wire::{BodyParseError, Causes, ErrorBody, ErrorDetail, JSON_CONTENT_TYPE, WireError};
+pub use wire::{
+    BODY_HEADERS, BodyParseError, Causes, ErrorBody, ErrorDetail, JSON_CONTENT_TYPE, WireError,
+};

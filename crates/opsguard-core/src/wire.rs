@@ -174,6 +174,11 @@ impl ErrorBody {
 #[error("not an opsguard error body")]
 pub struct BodyParseError(#[source] serde_json::Error);
 
+/// The headers that describe a response's body (lowercase): dropped with
+/// the body when an adapter gives a framework's answer the envelope
+/// ([`Error::replacing_status`]).
+pub const BODY_HEADERS: [&str; 3] = ["content-type", "content-length", "content-encoding"];
+
 impl Error {
     /// The error a framework's own error response with `status` stands for,
     /// so that adapters can give answers they did not build (an unknown
@@ -219,6 +224,28 @@ impl Error {
         Self::from_kind(kind)
     }
 
+    /// The error that replaces a framework's own answer with `status`, or
+    /// `None` when there is nothing to replace (a status below 400 or past
+    /// 599): what both adapters' error-envelope middleware ask, so they
+    /// envelope exactly the same answers. An answer that already carries an
+    /// opsguard [`ErrorKind`] is the adapter's to leave alone.
+    ///
+    /// The replaced answer keeps its other headers but not
+    /// [`BODY_HEADERS`], which described the dropped body.
+    ///
+    /// ```
+    /// use opsguard_core::{Error, ErrorKind};
+    ///
+    /// assert_eq!(Error::replacing_status(405).map(|e| e.kind()), Some(ErrorKind::NotFound));
+    /// assert!(Error::replacing_status(302).is_none());
+    /// ```
+    #[must_use]
+    pub fn replacing_status(status: u16) -> Option<Self> {
+        (400..=599)
+            .contains(&status)
+            .then(|| Self::for_status(status))
+    }
+
     /// This error's `source()` chain joined with `: `, for logs
     /// (`"no cause recorded"` when there is none). Adapters log it for
     /// [`ErrorKind::Internal`] and [`ErrorKind::Unavailable`] answers; the
@@ -256,6 +283,20 @@ impl std::fmt::Display for Causes<'_> {
 #[cfg(test)]
 mod status_tests {
     use super::*;
+
+    /// Only error statuses are replaced, each by its `for_status` error.
+    #[test]
+    fn replacing_status_covers_exactly_the_error_statuses() {
+        for code in 0..=1000u16 {
+            match Error::replacing_status(code) {
+                Some(err) => {
+                    assert!((400..=599).contains(&code), "{code} replaced");
+                    assert_eq!(err.to_wire(), Error::for_status(code).to_wire());
+                }
+                None => assert!(!(400..=599).contains(&code), "{code} kept"),
+            }
+        }
+    }
 
     #[test]
     fn every_error_status_maps_to_a_kind_with_an_error_status() {

@@ -860,16 +860,6 @@ pub(crate) async fn login_throttling(app: &TestApp) {
 /// Unknown user, wrong password and a malformed username: identical
 /// answers apart from the request id.
 pub(crate) async fn login_failures_identical(app: &TestApp) {
-    let comparable = |a: &Answer| {
-        let mut headers: Vec<(String, String)> = a
-            .headers
-            .iter()
-            .filter(|(name, _)| !matches!(name.as_str(), "x-request-id" | "date"))
-            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
-            .collect();
-        headers.sort();
-        (a.status, headers, a.body.clone())
-    };
     let mut answers = Vec::new();
     for (username, password) in [
         (ALICE, "wrong password 1"),
@@ -1161,16 +1151,6 @@ pub(crate) async fn web_07_login_failures_answer_identically(app: &TestApp) {
     let case = opsguard_tests::case("web.json", "WEB-07");
     let requests = case["input"]["requests"].as_array().unwrap();
     assert!(requests[1].as_str().unwrap().contains("no_such_user_93"));
-    let comparable = |a: &Answer| {
-        let mut headers: Vec<(String, String)> = a
-            .headers
-            .iter()
-            .filter(|(name, _)| !matches!(name.as_str(), "x-request-id" | "date"))
-            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
-            .collect();
-        headers.sort();
-        (a.status, headers, a.body.clone())
-    };
     let known = login(app, ALICE, "wrong-pass-1").await;
     let unknown = login(app, "no_such_user_93", "wrong-pass-1").await;
     known.assert_error(&Error::invalid_credentials());
@@ -1193,4 +1173,18 @@ fn with_token(value: &str, token: &str, flipped: &str) -> String {
         }
     }
     sent
+}
+
+/// Status, sorted headers (without the per-request `x-request-id` and
+/// `date`) and body of `answer`: what two refusals must share to be
+/// indistinguishable.
+fn comparable(answer: &Answer) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut headers: Vec<(String, String)> = answer
+        .headers
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "x-request-id" | "date"))
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    (answer.status, headers, answer.body.clone())
 }
